@@ -1,0 +1,96 @@
+"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Request
+
+from apiinone.auth.principal import Principal
+from apiinone.auth.secrets import hash_key
+from apiinone.errors import AuthenticationFailed, InvalidRequest, PermissionDenied, RateLimited
+from apiinone.gateway import Gateway
+
+__all__ = [
+    "AdminPrincipal",
+    "CurrentPrincipal",
+    "GatewayDep",
+    "JSONBody",
+    "authenticate",
+    "get_gateway",
+    "json_body",
+]
+
+
+def get_gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise AuthenticationFailed(
+            "Missing API key: send the header 'Authorization: Bearer aio_...'"
+        )
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationFailed("Malformed Authorization header: expected 'Bearer <API key>'")
+    return token
+
+
+async def authenticate(request: Request, gateway: GatewayDep) -> Principal:
+    """Find the key (cache first), check its standing, then count it against its rate limit."""
+    principal = await gateway.keys.get(hash_key(_bearer(request)))
+    if principal is None:
+        raise AuthenticationFailed("Invalid API key")
+    if principal.revoked:
+        raise AuthenticationFailed("This API key has been revoked")
+    if principal.expires_at is not None and principal.expires_at <= time.time() * 1000:
+        raise AuthenticationFailed("This API key has expired")
+    if principal.account_disabled:
+        raise PermissionDenied("This account is disabled")
+    per_minute = principal.rate_limit_per_minute or gateway.settings.rate_limit_per_minute
+    decision = await gateway.limiter.hit(principal.key_id, per_minute)
+    request.scope.setdefault("state", {})["ratelimit"] = decision
+    if not decision.allowed:
+        raise RateLimited(
+            f"Rate limit exceeded: {per_minute} requests per minute for this key",
+            headers=decision.headers(),
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+async def require_admin(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_admin or principal.is_test:
+        raise PermissionDenied("This route needs an admin API key")
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_admin)]
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The body parsed once with orjson; it must be a JSON object."""
+    raw = await request.body()
+    if not raw:
+        raise InvalidRequest("The request body is empty; send a JSON object")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"The request body is not valid JSON: {exc.msg}") from exc
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object")
+    return body
+
+
+JSONBody = Annotated[dict[str, Any], Depends(json_body)]

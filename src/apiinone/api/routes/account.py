@@ -1,0 +1,124 @@
+"""The caller's account: balance, held credits, key info, and the ledger as usage."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy import and_, select
+
+from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.auth.accounts import get_account
+from apiinone.billing.ledger import get_wallet
+from apiinone.db.tables import ledger
+from apiinone.errors import InvalidRequest
+
+router = APIRouter(prefix="/api/v1", tags=["account"])
+
+
+@router.get("/account")
+async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
+    async with gateway.db.read() as conn:
+        account = await get_account(conn, principal.account_id)
+        live = await get_wallet(conn, principal.account_id, "live")
+        test = await get_wallet(conn, principal.account_id, "test")
+    current = live if principal.mode == "live" else test
+    return envelope(
+        {
+            "account_id": account.id,
+            "email": account.email,
+            "name": account.name,
+            "is_admin": account.is_admin,
+            "mode": principal.mode,
+            "balance": current.balance,
+            "held": current.held,
+            "live": {"balance": live.balance, "held": live.held},
+            "test": {"balance": test.balance, "held": test.held},
+            "key": {
+                "id": principal.key_id,
+                "name": principal.key_name,
+                "mode": principal.mode,
+                "display": f"{principal.prefix}…{principal.last4}",
+                "allowed_models": sorted(principal.allowed_models)
+                if principal.allowed_models is not None
+                else None,
+                "rate_limit_per_minute": principal.rate_limit_per_minute
+                or gateway.settings.rate_limit_per_minute,
+                "spend_cap": principal.spend_cap,
+                "expires_at": iso(principal.expires_at),
+            },
+            "created_at": iso(account.created_at),
+        }
+    )
+
+
+def ledger_row(row: Any) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "kind": row.kind,
+        "amount": int(row.amount),
+        "held_delta": int(row.held_delta),
+        "balance_after": int(row.balance_after),
+        "mode": row.mode,
+        "model": row.model,
+        "task_id": row.task_id,
+        "hold_id": row.hold_id,
+        "key_id": row.key_id,
+        "reason": row.reason,
+        "created_at": iso(int(row.created_at)),
+    }
+
+
+def _cursor(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 19:
+        raise InvalidRequest(
+            "cursor is not valid; use next_cursor from a previous page", param="cursor"
+        )
+    return int(value)
+
+
+@router.get("/usage")
+async def usage(
+    principal: CurrentPrincipal,
+    gateway: GatewayDep,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    kind: Annotated[
+        Literal["grant", "bonus", "deduct", "hold", "capture", "release", "topup", "redeem"] | None,
+        Query(),
+    ] = None,
+    model: Annotated[str | None, Query(max_length=120)] = None,
+    task_id: Annotated[str | None, Query(max_length=64)] = None,
+    mode: Annotated[Literal["live", "test"] | None, Query()] = None,
+    since: Annotated[int | None, Query(ge=0, description="ms since epoch, inclusive")] = None,
+    until: Annotated[int | None, Query(ge=0, description="ms since epoch, exclusive")] = None,
+) -> FastJSON:
+    """Ledger rows of the caller's account, newest first, with cursor pagination."""
+    conditions = [
+        ledger.c.account_id == principal.account_id,
+        ledger.c.mode == (mode or principal.mode),
+    ]
+    after = _cursor(cursor)
+    if after is not None:
+        conditions.append(ledger.c.id < after)
+    if kind:
+        conditions.append(ledger.c.kind == kind)
+    if model:
+        conditions.append(ledger.c.model == model)
+    if task_id:
+        conditions.append(ledger.c.task_id == task_id)
+    if since is not None:
+        conditions.append(ledger.c.created_at >= since)
+    if until is not None:
+        conditions.append(ledger.c.created_at < until)
+    stmt = select(ledger).where(and_(*conditions)).order_by(ledger.c.id.desc()).limit(limit + 1)
+    async with gateway.db.read() as conn:
+        rows = (await conn.execute(stmt)).fetchall()
+    items = [ledger_row(r) for r in rows[:limit]]
+    next_cursor = items[-1]["id"] if len(rows) > limit else None
+    return envelope(
+        {"items": items, "next_cursor": next_cursor, "has_more": next_cursor is not None}
+    )

@@ -1,0 +1,126 @@
+"""Operator routes: accounts, their keys and credits. Admin keys only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from apiinone.api.deps import AdminPrincipal, GatewayDep
+from apiinone.api.render import FastJSON, envelope
+from apiinone.api.routes.keys import issue_key
+from apiinone.api.schemas import AccountCreate, AccountUpdate, CreditAdjust, KeyCreate
+from apiinone.auth.accounts import create_account, get_account, list_accounts, set_disabled
+from apiinone.auth.keys import create_key, list_keys, revoke_key
+from apiinone.billing.ledger import adjust, get_wallet
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+AccountId = Annotated[str, Path(max_length=40)]
+
+
+@router.post("/accounts", status_code=201)
+async def admin_create_account(
+    body: AccountCreate, _admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    settings = gateway.settings
+    account = await create_account(
+        gateway.db,
+        email=body.email,
+        name=body.name,
+        is_admin=body.is_admin,
+        signup_bonus=settings.signup_bonus,
+        test_credits=settings.test_credits,
+    )
+    data = account.public()
+    if body.create_key:
+        info, raw = await create_key(gateway.db, account_id=account.id, name="default")
+        data["key"] = {**info.public(), "key": raw}
+    return envelope(data, status_code=201)
+
+
+@router.get("/accounts")
+async def admin_list_accounts(
+    _admin: AdminPrincipal,
+    gateway: GatewayDep,
+    search: Annotated[str | None, Query(max_length=320)] = None,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> FastJSON:
+    items, next_cursor = await list_accounts(gateway.db, search=search, limit=limit, cursor=cursor)
+    return envelope(
+        {
+            "items": [a.public() for a in items],
+            "next_cursor": next_cursor,
+            "has_more": next_cursor is not None,
+        }
+    )
+
+
+@router.get("/accounts/{account_id}")
+async def admin_get_account(
+    account_id: AccountId, _admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    async with gateway.db.read() as conn:
+        account = await get_account(conn, account_id)
+        live = await get_wallet(conn, account_id, "live")
+        test = await get_wallet(conn, account_id, "test")
+    return envelope(
+        {
+            **account.public(),
+            "live": {"balance": live.balance, "held": live.held},
+            "test": {"balance": test.balance, "held": test.held},
+        }
+    )
+
+
+@router.patch("/accounts/{account_id}")
+async def admin_update_account(
+    account_id: AccountId, body: AccountUpdate, _admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    account = await set_disabled(gateway.db, account_id, body.disabled)
+    gateway.keys.invalidate()
+    return envelope(account.public())
+
+
+@router.post("/accounts/{account_id}/credits")
+async def admin_adjust_credits(
+    account_id: AccountId, body: CreditAdjust, admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    async with gateway.db.write() as conn:
+        await get_account(conn, account_id)
+        balance = await adjust(
+            conn,
+            account_id=account_id,
+            mode=body.mode,
+            amount=body.amount,
+            kind="grant" if body.amount > 0 else "deduct",
+            reason=f"{body.reason} (by {admin.account_id})",
+        )
+    return envelope({"account_id": account_id, "mode": body.mode, "balance": balance})
+
+
+@router.get("/accounts/{account_id}/keys")
+async def admin_list_keys(
+    account_id: AccountId, _admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    async with gateway.db.read() as conn:
+        await get_account(conn, account_id)
+    keys = await list_keys(gateway.db, account_id)
+    return envelope({"items": [k.public() for k in keys]})
+
+
+@router.post("/accounts/{account_id}/keys", status_code=201)
+async def admin_create_key(
+    account_id: AccountId, body: KeyCreate, _admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    return await issue_key(gateway, account_id, body)
+
+
+@router.delete("/keys/{key_id}")
+async def admin_revoke_key(
+    key_id: Annotated[str, Path(max_length=40)], _admin: AdminPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    info = await revoke_key(gateway.db, None, key_id)
+    gateway.keys.invalidate(info.key_hash)
+    return envelope({**info.public(), "account_id": info.account_id})

@@ -1,0 +1,39 @@
+"""Liveness, readiness and Prometheus metrics (no authentication)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from apiinone.api.deps import GatewayDep
+from apiinone.api.render import FastJSON
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> FastJSON:
+    return FastJSON({"status": "ok"})
+
+
+@router.get("/readyz")
+async def readyz(gateway: GatewayDep) -> FastJSON:
+    if await gateway.db.ping():
+        return FastJSON({"status": "ready", "database": "ok"})
+    return FastJSON(
+        {
+            "error": {
+                "code": 503,
+                "message": "The database is not reachable",
+                "type": "service_unavailable",
+                "param": None,
+            }
+        },
+        status_code=503,
+    )
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,103 @@
+"""The caller's own API keys. Managing keys needs an unrestricted live key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.render import FastJSON, envelope
+from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
+from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key, rotate_key, update_key
+from apiinone.auth.principal import Principal
+from apiinone.errors import InvalidRequest, PermissionDenied
+from apiinone.gateway import Gateway
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+
+KeyId = Annotated[str, Path(max_length=40)]
+
+
+async def _manager(principal: CurrentPrincipal) -> Principal:
+    if not principal.unrestricted:
+        raise PermissionDenied(
+            "Managing API keys needs a live key without a model allow-list or spend cap"
+        )
+    return principal
+
+
+Manager = Annotated[Principal, Depends(_manager)]
+
+
+def check_models(gateway: Gateway, models: list[str] | None) -> tuple[str, ...] | None:
+    if models is None:
+        return None
+    slugs: list[str] = []
+    for index, name in enumerate(models):
+        resolved = gateway.catalog.get(name)
+        if resolved is None:
+            raise InvalidRequest(f"Unknown model '{name}'", param=f"allowed_models[{index}]")
+        slugs.append(resolved.model.slug)
+    return tuple(dict.fromkeys(slugs))
+
+
+@router.get("")
+async def list_my_keys(principal: Manager, gateway: GatewayDep) -> FastJSON:
+    keys = await list_keys(gateway.db, principal.account_id)
+    return envelope({"items": [k.public() for k in keys]})
+
+
+async def issue_key(gateway: Gateway, account_id: str, body: KeyCreate) -> FastJSON:
+    """Create a key from a ``KeyCreate`` body; the answer holds the full key, once."""
+    info, raw = await create_key(
+        gateway.db,
+        account_id=account_id,
+        name=body.name,
+        test=body.test,
+        limits=KeyLimits(
+            expires_at=to_ms(body.expires_at),
+            allowed_models=check_models(gateway, body.allowed_models),
+            rate_limit_per_minute=body.rate_limit_per_minute,
+            spend_cap=body.spend_cap,
+        ),
+    )
+    return envelope({**info.public(), "key": raw}, status_code=201)
+
+
+@router.post("", status_code=201)
+async def create_my_key(body: KeyCreate, principal: Manager, gateway: GatewayDep) -> FastJSON:
+    return await issue_key(gateway, principal.account_id, body)
+
+
+@router.patch("/{key_id}")
+async def update_my_key(
+    key_id: KeyId, body: KeyUpdate, principal: Manager, gateway: GatewayDep
+) -> FastJSON:
+    fields = body.model_dump(exclude_unset=True)
+    if "expires_at" in fields:
+        fields["expires_at"] = to_ms(body.expires_at)
+    if "allowed_models" in fields:
+        fields["allowed_models"] = check_models(gateway, body.allowed_models)
+    info = await update_key(gateway.db, principal.account_id, key_id, **fields)
+    gateway.keys.invalidate(info.key_hash)
+    return envelope(info.public())
+
+
+@router.post("/{key_id}/rotate", status_code=201)
+async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
+    new, raw, old = await rotate_key(
+        gateway.db,
+        principal.account_id,
+        key_id,
+        grace_seconds=gateway.settings.rotation_grace_seconds,
+    )
+    gateway.keys.invalidate(old.key_hash)
+    return envelope({**new.public(), "key": raw, "replaces": old.public()}, status_code=201)
+
+
+@router.delete("/{key_id}")
+async def revoke_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
+    info = await revoke_key(gateway.db, principal.account_id, key_id)
+    gateway.keys.invalidate(info.key_hash)
+    return envelope(info.public())

@@ -1,0 +1,1 @@
+"""The ``apiinone`` command line."""

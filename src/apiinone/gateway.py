@@ -1,0 +1,80 @@
+"""The services one gateway process owns, opened and closed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from apiinone.auth.cache import KeyCache
+from apiinone.auth.keys import load_principal
+from apiinone.auth.principal import Principal
+from apiinone.catalog import Catalog, load_catalog
+from apiinone.db.engine import Database
+from apiinone.net.guard import UrlGuard
+from apiinone.ratelimit.limiter import RateLimiter
+from apiinone.settings import Settings
+from apiinone.storage.base import BlobStore
+from apiinone.storage.local import LocalBlobStore
+
+__all__ = ["Gateway"]
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    limiter: RateLimiter
+    store: BlobStore
+    guard: UrlGuard
+    keys: KeyCache = field(init=False)
+    _session: aiohttp.ClientSession | None = field(default=None, init=False)
+    _fetch_session: aiohttp.ClientSession | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        async def loader(key_hash: str) -> Principal | None:
+            return await load_principal(self.db, key_hash)
+
+        self.keys = KeyCache(loader, ttl=self.settings.key_cache_ttl_seconds)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Gateway:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url),
+            catalog=load_catalog(settings.catalog_file),
+            limiter=RateLimiter(settings.redis_url),
+            store=LocalBlobStore(settings.data_dir / "blobs"),
+            guard=UrlGuard(
+                allow_private=settings.allow_private_urls,
+                allowed_hosts=settings.allowed_url_hosts,
+            ),
+        )
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The one shared session for upstream providers (created on first use)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=60),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300),
+            )
+        return self._session
+
+    @property
+    def fetch_session(self) -> aiohttp.ClientSession:
+        """A session for client-supplied URLs (inputs, callbacks): connect-time SSRF checks."""
+        if self._fetch_session is None:
+            self._fetch_session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(resolver=self.guard.resolver(), limit=128),
+                timeout=aiohttp.ClientTimeout(total=120, sock_connect=10),
+            )
+        return self._fetch_session
+
+    async def close(self) -> None:
+        for session in (self._session, self._fetch_session):
+            if session is not None:
+                await session.close()
+        await self.db.dispose()

@@ -1,0 +1,1 @@
+"""Upstream providers: the contract, the registry, and one folder per provider."""

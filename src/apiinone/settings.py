@@ -1,0 +1,136 @@
+"""Configuration: the only place the environment and the settings file are read.
+
+Sources, highest priority first: init arguments, ``APIINONE_*`` environment variables,
+the TOML file named by ``APIINONE_CONFIG`` (default ``./apiinone.toml`` if it exists).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["Settings", "load_settings"]
+
+KEY_PATTERN = re.compile(r"^aio_(test_)?[A-Za-z0-9_-]{43,}$")
+DEFAULT_SECRET = "change-me"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("APIINONE_CONFIG", "apiinone.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APIINONE_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: SQLite in data_dir"
+    )
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str | None = None
+
+    signup_bonus: int = Field(default=100, ge=0)
+    test_credits: int = Field(default=10_000, ge=0)
+    rate_limit_per_minute: int = Field(default=60, ge=1)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    catalog_file: Path | None = None
+
+    admin_key: SecretStr | None = None
+    admin_email: str = "admin@localhost"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+
+    # Outbound URLs (callbacks, inputs): private addresses are refused unless allowed.
+    allow_private_urls: bool = False
+    allowed_url_hosts: list[str] = Field(default_factory=list)
+    max_input_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    # Tasks and results.
+    worker_enabled: bool = True
+    worker_concurrency: int = Field(default=8, ge=1, le=256)
+    task_lease_seconds: float = Field(default=30.0, gt=0)
+    file_retention_hours: float = Field(default=7 * 24, gt=0)
+    webhook_retry_schedule: list[float] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 21600.0],
+        description="seconds before each delivery attempt; the default spans 24 hours",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    sandbox_speed: float = Field(
+        default=1.0, gt=0, description="divides the sandbox's simulated processing times"
+    )
+
+    key_cache_ttl_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    rotation_grace_seconds: int = Field(default=0, ge=0)
+    log_level: str = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    @field_validator("admin_key")
+    @classmethod
+    def _strong_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if not KEY_PATTERN.match(raw) or raw.startswith("aio_test_"):
+            raise ValueError(
+                "APIINONE_ADMIN_KEY must look like a real key: 'aio_' followed by at least "
+                "43 url-safe characters (32 random bytes); generate one with "
+                "`apiinone keys generate`"
+            )
+        if len(set(raw[4:])) < 12:
+            raise ValueError("APIINONE_ADMIN_KEY is too weak: it repeats too few characters")
+        return value
+
+    @model_validator(mode="after")
+    def _production_refuses_defaults(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "production mode refuses the default secret_key: set APIINONE_SECRET_KEY "
+                    "to at least 32 random characters"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'apiinone.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach this gateway: used for result URLs in webhooks."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
