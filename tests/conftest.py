@@ -20,17 +20,31 @@ class Account:
     email: str
 
 
+# cogview-4 times out after 2 s on the test server, so timeouts can be shown.
+SHORT_TIMEOUT_MODEL = """
+[[models]]
+slug = "cogview-4"
+timeout_seconds = 2
+"""
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One gateway for the session; tests isolate themselves with their own accounts."""
     data_dir = tmp_path_factory.mktemp("gateway")
     admin_key = generate_key()
+    catalog = data_dir / "catalog-override.toml"
+    catalog.write_text(SHORT_TIMEOUT_MODEL)
     env = base_env(
         data_dir,
         APIINONE_ADMIN_KEY=admin_key,
         APIINONE_RATE_LIMIT_PER_MINUTE="100000",
         APIINONE_SIGNUP_BONUS="100",
-        APIINONE_MAX_BODY_BYTES="65536",
+        APIINONE_MAX_BODY_BYTES="1048576",
+        APIINONE_SANDBOX_SPEED="20",
+        APIINONE_ALLOWED_URL_HOSTS='["127.0.0.1"]',
+        APIINONE_WEBHOOK_RETRY_SCHEDULE="[0, 0.3, 0.6, 1.0]",
+        APIINONE_CATALOG_FILE=str(catalog),
     )
     srv = Server(data_dir=data_dir, env=env).start()
     srv.admin_key = admin_key  # type: ignore[attr-defined]

@@ -7,12 +7,28 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from apiinone import __version__
+from apiinone import __version__, openai_compat
 from apiinone.api.errors import install_error_handlers
 from apiinone.api.middleware import RequestContextMiddleware
 from apiinone.api.render import FastJSON
-from apiinone.api.routes import account, admin, health, keys, models, quotes
+from apiinone.api.routes import (
+    account,
+    admin,
+    chat,
+    files,
+    generate,
+    health,
+    keys,
+    models,
+    music,
+    quotes,
+    tasks,
+    uploads,
+    webhooks,
+)
+from apiinone.background import running_background
 from apiinone.gateway import Gateway
+from apiinone.idempotency import IdempotencyMiddleware
 from apiinone.settings import Settings, load_settings
 
 __all__ = ["create_app", "factory"]
@@ -31,7 +47,11 @@ def create_app(settings: Settings) -> FastAPI:
         gateway = Gateway.open(settings)
         app.state.gateway = gateway
         try:
-            yield
+            if settings.worker_enabled:
+                async with running_background(gateway):
+                    yield
+            else:
+                yield
         finally:
             await gateway.close()
 
@@ -46,8 +66,24 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (health, account, keys, models, quotes, admin):
+    for module in (
+        health,
+        account,
+        keys,
+        models,
+        quotes,
+        chat,
+        generate,
+        tasks,
+        music,
+        uploads,
+        files,
+        webhooks,
+        openai_compat,
+        admin,
+    ):
         app.include_router(module.router)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 

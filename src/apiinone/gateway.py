@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -12,10 +14,18 @@ from apiinone.auth.principal import Principal
 from apiinone.catalog import Catalog, load_catalog
 from apiinone.db.engine import Database
 from apiinone.net.guard import UrlGuard
+from apiinone.providers.channels import load_channels
+from apiinone.providers.registry import ProviderRouter
+from apiinone.providers.sandbox.chat import SandboxChat
+from apiinone.providers.sandbox.provider import SandboxProvider
 from apiinone.ratelimit.limiter import RateLimiter
 from apiinone.settings import Settings
 from apiinone.storage.base import BlobStore
 from apiinone.storage.local import LocalBlobStore
+from apiinone.tasks.events import TaskSignals
+
+if TYPE_CHECKING:
+    from apiinone.webhooks.dispatcher import WebhookDispatcher
 
 __all__ = ["Gateway"]
 
@@ -28,7 +38,12 @@ class Gateway:
     limiter: RateLimiter
     store: BlobStore
     guard: UrlGuard
+    providers: ProviderRouter
     keys: KeyCache = field(init=False)
+    signals: TaskSignals = field(default_factory=TaskSignals)
+    webhooks: WebhookDispatcher | None = None
+    # Work that must finish even when its request is gone (settling a cut stream).
+    background: set[asyncio.Future[Any]] = field(default_factory=set)
     _session: aiohttp.ClientSession | None = field(default=None, init=False)
     _fetch_session: aiohttp.ClientSession | None = field(default=None, init=False)
 
@@ -41,10 +56,13 @@ class Gateway:
     @classmethod
     def open(cls, settings: Settings) -> Gateway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        catalog = load_catalog(settings.catalog_file)
+        channels = load_channels(settings.providers_file, {m.slug for m in catalog.models})
         return cls(
             settings=settings,
             db=Database(settings.resolved_database_url),
-            catalog=load_catalog(settings.catalog_file),
+            catalog=catalog,
+            providers=ProviderRouter(SandboxProvider(), SandboxChat(), channels),
             limiter=RateLimiter(settings.redis_url),
             store=LocalBlobStore(settings.data_dir / "blobs"),
             guard=UrlGuard(
@@ -74,6 +92,8 @@ class Gateway:
         return self._fetch_session
 
     async def close(self) -> None:
+        if self.background:
+            await asyncio.wait(self.background, timeout=10)
         for session in (self._session, self._fetch_session):
             if session is not None:
                 await session.close()

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     catalog_file: Path | None = None
+    providers_file: Path | None = None
 
     admin_key: SecretStr | None = None
     admin_email: str = "admin@localhost"
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
         description="seconds before each delivery attempt; the default spans 24 hours",
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    openai_wait_seconds: float = Field(
+        default=120.0, gt=0, description="how long /v1 images and speech wait for their task"
+    )
     sandbox_speed: float = Field(
         default=1.0, gt=0, description="divides the sandbox's simulated processing times"
     )

@@ -31,6 +31,7 @@ def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
         APIINONE_ADMIN_KEY=admin_key,
         APIINONE_ROTATION_GRACE_SECONDS="300",
         APIINONE_CATALOG_FILE=str(override),
+        APIINONE_OPENAI_WAIT_SECONDS="1",
     )
     server = Server(data_dir=data_dir, env=env).start()
     yield server, admin_key
@@ -83,3 +84,19 @@ def test_admin_key_from_env_is_the_admin(configured: tuple[Server, str], tmp_pat
         data = c.get("/api/v1/account").json()["data"]
     assert data["is_admin"] is True
     assert admin_key not in server.output()
+
+
+def test_v1_images_that_outlast_the_wait_answer_503_with_the_task(
+    configured: tuple[Server, str],
+) -> None:
+    server, admin_key = configured
+    with server.client(admin_key) as c:
+        r = c.post(
+            "/v1/images/generations",
+            json={"model": "flux-2", "prompt": "slow one sandbox:delay=5"},
+        )
+        assert r.status_code == 503, r.text
+        error = r.json()["error"]
+        assert error["type"] == "service_unavailable" and "task_" in error["message"]
+        tasks = c.get("/api/v1/tasks", params={"status": "IN_PROGRESS"}).json()["data"]["items"]
+        assert any(t["task_id"] in error["message"] for t in tasks)

@@ -21,6 +21,7 @@ __all__ = [
     "authenticate",
     "get_gateway",
     "json_body",
+    "parse_json_object",
 ]
 
 
@@ -79,9 +80,8 @@ async def require_admin(principal: CurrentPrincipal) -> Principal:
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The body parsed once with orjson; it must be a JSON object."""
-    raw = await request.body()
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object, or raise a 400 saying why."""
     if not raw:
         raise InvalidRequest("The request body is empty; send a JSON object")
     try:
@@ -91,6 +91,11 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object")
     return body
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The body parsed once with orjson; it must be a JSON object."""
+    return parse_json_object(await request.body())
 
 
 JSONBody = Annotated[dict[str, Any], Depends(json_body)]

@@ -10,7 +10,7 @@ import typer
 
 from apiinone.auth.bootstrap import bootstrap_admin
 from apiinone.cli import operator
-from apiinone.cli.runtime import console, run_with_db, settings_or_exit
+from apiinone.cli.runtime import console, err_console, run_with_db, settings_or_exit
 from apiinone.db.engine import Database
 from apiinone.db.migrate import upgrade
 from apiinone.settings import Settings
@@ -64,8 +64,12 @@ def serve(
     run_with_db(prepare, migrate=False)
     where = "SQLite at " + str(settings.data_dir) if settings.is_sqlite else "external database"
     console.print(f"API in One listening on http://{host}:{port} ({where})", soft_wrap=True)
+    console.print(_provider_banner(settings), soft_wrap=True)
     logging.basicConfig(level=settings.log_level.upper())
-    os.environ.setdefault("APIINONE_DATA_DIR", str(settings.data_dir))
+    # The server processes read their settings again: hand them the address in use.
+    os.environ["APIINONE_DATA_DIR"] = str(settings.data_dir)
+    os.environ["APIINONE_HOST"] = host
+    os.environ["APIINONE_PORT"] = str(port)
     uvicorn.run(
         "apiinone.app:factory",
         factory=True,
@@ -77,6 +81,54 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+
+
+def _provider_banner(settings: Settings) -> str:
+    from apiinone.catalog import load_catalog
+    from apiinone.providers.channels import ChannelFileError, load_channels
+
+    try:
+        catalog = load_catalog(settings.catalog_file)
+        channels = load_channels(settings.providers_file, {m.slug for m in catalog.models})
+    except ChannelFileError as exc:
+        err_console.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from None
+    if not channels:
+        return (
+            "sandbox mode: no provider is configured, so every model runs on the built-in "
+            "sandbox (real files made locally)"
+        )
+    return f"providers: {len(channels)} models have channels; other models answer 503"
+
+
+@app.command()
+def worker() -> None:
+    """Run task workers and webhook delivery on their own, without serving HTTP."""
+    import asyncio
+    import signal
+
+    from apiinone.background import running_background
+    from apiinone.gateway import Gateway
+
+    settings = settings_or_exit()
+    logging.basicConfig(level=settings.log_level.upper())
+
+    async def main() -> None:
+        gateway = Gateway.open(settings)
+        try:
+            if settings.is_sqlite:
+                await upgrade(gateway.db)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            async with running_background(gateway):
+                console.print("API in One worker running; Ctrl-C to stop")
+                await stop.wait()
+        finally:
+            await gateway.close()
+
+    asyncio.run(main())
 
 
 if __name__ == "__main__":

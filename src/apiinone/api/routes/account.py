@@ -13,6 +13,7 @@ from apiinone.auth.accounts import get_account
 from apiinone.billing.ledger import get_wallet
 from apiinone.db.tables import ledger
 from apiinone.errors import InvalidRequest
+from apiinone.webhooks.secrets import ensure_secret
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
@@ -24,6 +25,7 @@ async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> Fast
         live = await get_wallet(conn, principal.account_id, "live")
         test = await get_wallet(conn, principal.account_id, "test")
     current = live if principal.mode == "live" else test
+    secret = await ensure_secret(gateway.db, principal.account_id)
     return envelope(
         {
             "account_id": account.id,
@@ -48,6 +50,7 @@ async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> Fast
                 "spend_cap": principal.spend_cap,
                 "expires_at": iso(principal.expires_at),
             },
+            "webhook_secret": secret,
             "created_at": iso(account.created_at),
         }
     )

@@ -17,7 +17,13 @@ async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJ
     items = [
         list_item(model) for model in gateway.catalog.models if principal.allows_model(model.slug)
     ]
-    return envelope({"items": items, "count": len(items)})
+    return envelope(
+        {
+            "items": items,
+            "count": len(items),
+            "sandbox_mode": gateway.providers.sandbox_mode or principal.is_test,
+        }
+    )
 
 
 @router.get("/{slug:path}")

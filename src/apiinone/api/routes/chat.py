@@ -1,0 +1,25 @@
+"""OpenAI-compatible chat completions, on both ``/api/v1`` and ``/v1``.
+
+``stream`` absent means a single JSON answer (what the OpenAI SDK expects), although the
+product's first docs said streaming was the default.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.chat.service import run_chat
+
+router = APIRouter(tags=["chat"])
+
+
+@router.post("/api/v1/chat/completions", summary="Chat completion (OpenAI-compatible)")
+async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
+    return await run_chat(gateway, principal, body)
+
+
+@router.post("/v1/chat/completions", summary="Chat completion (OpenAI-compatible)")
+async def chat_openai(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
+    return await run_chat(gateway, principal, body)

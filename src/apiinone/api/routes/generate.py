@@ -1,0 +1,91 @@
+"""Every async generation and tool endpoint: validate, hold, queue, answer 202."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.render import FastJSON, envelope
+from apiinone.tasks.control import wait_for_terminal
+from apiinone.tasks.render import created_envelope_data, task_object
+from apiinone.tasks.states import Status
+from apiinone.tasks.submit import create_task
+
+router = APIRouter(prefix="/api/v1", tags=["generation"])
+
+ASYNC_ENDPOINTS: dict[str, str] = {
+    "/images/generations": "Image generation",
+    "/videos/generations": "Video generation",
+    "/audio/music": "Music generation (Suno, MiniMax Music)",
+    "/audio/music/extend": "Extend a Suno track",
+    "/audio/music/cover/generate": "Cover art for a Suno track",
+    "/audio/music/upload-cover/generate": "New music from uploaded audio (Suno)",
+    "/audio/speech": "Text to speech (dialogue)",
+    "/images/tools/remove-bg": "Remove an image's background",
+    "/images/tools/face-swap": "Face swap",
+    "/images/tools/upscale": "Upscale an image",
+    "/videos/tools/bg-remover": "Remove or replace a video's background",
+    "/videos/tools/upscale": "Upscale a video",
+}
+LYRICS = "/audio/music/timestamped-lyrics"
+LYRICS_WAIT_SECONDS = 20.0
+
+TASK_CREATED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "The task was accepted; poll GET /api/v1/tasks/{task_id}.",
+        "content": {
+            "application/json": {
+                "example": {
+                    "code": 200,
+                    "message": "success",
+                    "data": {
+                        "task_id": "task_Xb3…",
+                        "status": "IN_PROGRESS",
+                        "phase": "queued",
+                        "model": "flux-2",
+                        "created_at": "2026-02-25T12:00:00.000Z",
+                        "estimated_credits": 5,
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _make_handler(path: str) -> Any:
+    async def handler(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
+        row = await create_task(gateway, principal, "/api/v1" + path, body)
+        return envelope(created_envelope_data(row), status_code=202)
+
+    handler.__name__ = "create_" + path.strip("/").replace("/", "_").replace("-", "_")
+    return handler
+
+
+for _path, _summary in ASYNC_ENDPOINTS.items():
+    router.add_api_route(
+        _path,
+        _make_handler(_path),
+        methods=["POST"],
+        summary=_summary,
+        status_code=202,
+        responses=TASK_CREATED,
+    )
+
+
+@router.post(LYRICS, summary="Timestamped lyrics of a Suno clip", status_code=200)
+async def timestamped_lyrics(
+    request: Request, body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    """Answers synchronously when the lyrics are ready within 20 s (as the docs show),
+    otherwise 202 with the task to poll."""
+    row = await create_task(gateway, principal, "/api/v1" + LYRICS, body)
+    row = await wait_for_terminal(gateway, principal.account_id, row.id, LYRICS_WAIT_SECONDS)
+    if row.status == Status.COMPLETED.value:
+        obj = task_object(row, str(request.base_url))
+        return envelope({"task_id": row.id, **obj.get("result", {})})
+    if row.status in (Status.QUEUED.value, Status.PROCESSING.value):
+        return envelope(created_envelope_data(row), status_code=202)
+    return envelope(task_object(row, str(request.base_url)))

@@ -1,0 +1,1 @@
+"""Chat completions: billing by tokens around an OpenAI-shaped provider call."""

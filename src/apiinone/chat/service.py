@@ -1,0 +1,191 @@
+"""One chat request: validate, hold, call the provider, settle — streaming or not."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+import orjson
+from starlette.responses import Response, StreamingResponse
+
+from apiinone.api.render import FastJSON
+from apiinone.auth.principal import Principal
+from apiinone.billing.ledger import capture, hold, release
+from apiinone.catalog import validate_request
+from apiinone.chat.billing import StreamMeter, cost_from_usage, hold_for
+from apiinone.errors import (
+    APIError,
+    InvalidRequest,
+    PermissionDenied,
+    ServiceUnavailable,
+    UpstreamError,
+)
+from apiinone.gateway import Gateway
+from apiinone.providers.base import ProviderContext
+from apiinone.providers.chat import ChatRequest, UpstreamFailure
+
+__all__ = ["run_chat"]
+
+T = TypeVar("T")
+CHAT_PATH = "/api/v1/chat/completions"
+KEEPALIVE_SECONDS = 15.0
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _error_for(failure: UpstreamFailure) -> APIError:
+    if failure.status == 429:
+        error: APIError = ServiceUnavailable(f"The provider is rate limiting: {failure.message}")
+        if failure.retry_after:
+            error.headers = {"Retry-After": str(int(failure.retry_after) or 1)}
+        return error
+    if 400 <= failure.status < 500 and not failure.retryable:
+        return InvalidRequest(f"The provider refused the request: {failure.message}")
+    return UpstreamError(f"The provider failed: {failure.message}")
+
+
+async def _no_fetch(url: str) -> tuple[bytes, str]:
+    raise InvalidRequest("chat providers fetch no inputs through the gateway")
+
+
+async def _settle(gateway: Gateway, hold_id: str, cost: int) -> None:
+    async with gateway.db.write() as conn:
+        if cost > 0:
+            await capture(conn, hold_id, cost)
+        else:
+            await release(conn, hold_id)
+
+
+async def _or_release(gateway: Gateway, hold_id: str, work: Awaitable[T]) -> T:
+    """Run ``work``; a failure before any output releases the hold in full."""
+    try:
+        return await work
+    except UpstreamFailure as failure:
+        await asyncio.shield(_settle(gateway, hold_id, 0))
+        raise _error_for(failure) from failure
+    except BaseException:
+        await asyncio.shield(_settle(gateway, hold_id, 0))
+        raise
+
+
+async def _first(iterator: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | None:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return None
+
+
+async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Response:
+    validated = validate_request(gateway.catalog, CHAT_PATH, body)
+    model = validated.model
+    if not principal.allows_model(model.slug):
+        raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
+    params: dict[str, Any] = validated.params
+    options = params.get("stream_options") or {}
+    request = ChatRequest(
+        completion_id="chatcmpl-" + secrets.token_urlsafe(18),
+        model=model.slug,
+        params=params,
+        stream=bool(params.get("stream")),
+        include_usage=bool(options.get("include_usage")),
+        include_thoughts=params.get("include_thoughts") is not False,
+        reasoning_effort=str(params.get("reasoning_effort") or "high"),
+    )
+    provider = gateway.providers.route_chat(model.slug, test=principal.is_test)
+    ceiling = hold_for(model, params)
+    async with gateway.db.write() as conn:
+        held = await hold(
+            conn,
+            account_id=principal.account_id,
+            mode=principal.mode,
+            amount=ceiling,
+            key_id=principal.key_id,
+            task_id=request.completion_id,
+            model=model.slug,
+        )
+    ctx = ProviderContext(
+        session=gateway.session, fetch=_no_fetch, speed=gateway.settings.sandbox_speed
+    )
+
+    if not request.stream:
+        result = await _or_release(gateway, held.hold_id, provider.complete(request, ctx))
+        for choice in result.get("choices") or ():
+            choice.setdefault("logprobs", None)
+            message = choice.setdefault("message", {})
+            message.setdefault("content", None)
+            message.setdefault("refusal", None)
+        cost = cost_from_usage(model, result.get("usage") or {}, ceiling)
+        await _settle(gateway, held.hold_id, cost)
+        result["id"] = request.completion_id
+        result["model"] = model.slug
+        result["credits_consumed"] = cost
+        return FastJSON(result, headers={"X-Credits-Consumed": str(cost)})
+
+    meter = StreamMeter(model=model, params=params, ceiling=ceiling)
+    iterator = provider.stream(request, ctx).__aiter__()
+    # Fail before sending headers when the provider fails before its first chunk.
+    first = await _or_release(gateway, held.hold_id, _first(iterator))
+
+    async def events() -> AsyncIterator[bytes]:
+        pending: asyncio.Future[dict[str, Any]] | None = None
+        try:
+            chunk = first
+            while chunk is not None:
+                chunk["id"] = request.completion_id
+                chunk["model"] = model.slug
+                meter.observe(chunk)
+                if chunk.get("choices") or request.include_usage:
+                    yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+                chunk = None
+                while chunk is None:
+                    if pending is None:
+                        pending = asyncio.ensure_future(iterator.__anext__())
+                    done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
+                    if not done:
+                        yield b": keep-alive\n\n"
+                        continue
+                    future, pending = pending, None
+                    try:
+                        chunk = future.result()
+                    except StopAsyncIteration:
+                        break
+                if chunk is None:
+                    break
+            final = b"data: [DONE]\n\n"
+        except UpstreamFailure as failure:
+            final = b"data: " + orjson.dumps(_error_for(failure).body()) + b"\n\n"
+        except BaseException:
+            # The client went away (or the server is stopping): stop the upstream request
+            # and settle in the background, by what was delivered.
+            if pending is not None:
+                pending.cancel()
+            settle = asyncio.ensure_future(
+                _close_and_settle(gateway, iterator, pending, held.hold_id, meter)
+            )
+            gateway.background.add(settle)
+            settle.add_done_callback(gateway.background.discard)
+            raise
+        # Settle before the last event, so the client that reads it sees the final books.
+        await _close_and_settle(gateway, iterator, None, held.hold_id, meter)
+        yield final
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=STREAM_HEADERS)
+
+
+async def _close_and_settle(
+    gateway: Gateway,
+    iterator: AsyncIterator[dict[str, Any]],
+    pending: asyncio.Future[dict[str, Any]] | None,
+    hold_id: str,
+    meter: StreamMeter,
+) -> None:
+    """Close the upstream stream, then settle the hold by the stream billing rule."""
+    with contextlib.suppress(BaseException):
+        if pending is not None:
+            await asyncio.wait({pending})
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    await _settle(gateway, hold_id, meter.cost())

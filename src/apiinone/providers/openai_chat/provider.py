@@ -1,0 +1,59 @@
+"""I/O for OpenAI-compatible chat over the shared aiohttp session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+from apiinone.providers.base import ProviderContext
+from apiinone.providers.chat import ChatRequest, UpstreamFailure
+from apiinone.providers.http import ChannelConfig
+from apiinone.providers.openai_chat import translate
+
+__all__ = ["OpenAIChatProvider"]
+
+CONNECT_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError)
+
+
+class OpenAIChatProvider:
+    name = "openai"
+
+    def __init__(self, channel: ChannelConfig, *, timeout: float = 600.0) -> None:
+        self.channel = channel
+        self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=10, sock_read=300)
+
+    def _send(self, request: ChatRequest, ctx: ProviderContext) -> Any:
+        http = translate.build_request(request, self.channel)
+        return ctx.session.request(
+            http.method, http.url, headers=dict(http.headers), json=http.json, timeout=self.timeout
+        )
+
+    async def complete(self, request: ChatRequest, ctx: ProviderContext) -> dict[str, Any]:
+        try:
+            async with self._send(request, ctx) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise translate.map_error(response.status, body, dict(response.headers))
+        except CONNECT_ERRORS as exc:
+            raise UpstreamFailure(f"could not reach the provider ({type(exc).__name__})") from exc
+        return translate.parse_response(request, 200, body)
+
+    async def stream(
+        self, request: ChatRequest, ctx: ProviderContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        try:
+            async with self._send(request, ctx) as response:
+                if response.status != 200:
+                    body = await response.read()
+                    raise translate.map_error(response.status, body, dict(response.headers))
+                async for line in response.content:
+                    item = translate.parse_stream_line(request, line)
+                    if item is translate.DONE:
+                        return
+                    if isinstance(item, dict):
+                        yield item
+        except CONNECT_ERRORS as exc:
+            raise UpstreamFailure(f"the provider's stream broke ({type(exc).__name__})") from exc

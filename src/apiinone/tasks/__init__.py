@@ -1,0 +1,1 @@
+"""Durable async tasks: states, the store, submission, the worker, events."""

@@ -1,0 +1,86 @@
+"""What clients do to their tasks: wait for one, cancel one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import orjson
+from sqlalchemy import Row
+
+from apiinone.errors import InvalidRequest, NotFound
+from apiinone.gateway import Gateway
+from apiinone.tasks import store
+from apiinone.tasks.finishing import finish_task
+from apiinone.tasks.states import TERMINAL, Status
+
+__all__ = ["cancel_task", "load_task", "wait_for_terminal"]
+
+log = logging.getLogger("apiinone.tasks")
+
+
+async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Row[Any]:
+    if len(task_id) > 40:
+        raise NotFound(f"No task {task_id[:40]}…")
+    async with gateway.db.read() as conn:
+        row = await store.get_task(conn, task_id, account_id)
+    if row is None:
+        raise NotFound(f"No task {task_id}")
+    return row
+
+
+async def wait_for_terminal(
+    gateway: Gateway, account_id: str, task_id: str, seconds: float
+) -> Row[Any]:
+    """The task once it has ended, or as it is when ``seconds`` run out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        row = await load_task(gateway, account_id, task_id)
+        remaining = deadline - loop.time()
+        if row.status in TERMINAL or remaining <= 0:
+            return row
+        await gateway.signals.wait_for_change(task_id, min(remaining, 0.5))
+
+
+async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Row[Any]:
+    row = await load_task(gateway, account_id, task_id)
+    if row.status == Status.CANCELED.value:
+        return row
+    if row.status in TERMINAL:
+        raise InvalidRequest(
+            f"Task {task_id} has already ended ({row.status}); it cannot be canceled"
+        )
+    outcome = store.Finish(
+        Status.CANCELED, error_code="canceled", error_message="Canceled by the client"
+    )
+    finished = await finish_task(gateway, task_id, outcome, None)
+    if finished is None:  # it ended meanwhile
+        return await load_task(gateway, account_id, task_id)
+    if finished.upstream_id:
+        asyncio.create_task(_cancel_upstream(gateway, finished))  # noqa: RUF006
+    return finished
+
+
+async def _cancel_upstream(gateway: Gateway, row: Row[Any]) -> None:
+    """Best effort: tell the provider to stop, so it does not keep working (or billing)."""
+    from apiinone.providers.base import JobRequest
+
+    with contextlib.suppress(Exception):
+        provider = gateway.providers.provider_for(row.provider, row.channel)
+        job = JobRequest(
+            task_id=row.id,
+            model=row.model,
+            variant=row.variant,
+            endpoint=row.endpoint,
+            kind=row.kind,
+            params=orjson.loads(row.params),
+        )
+        from apiinone.providers.base import ProviderContext
+
+        async def no_fetch(url: str) -> tuple[bytes, str]:
+            raise InvalidRequest("no inputs are fetched while canceling")
+
+        await provider.cancel(job, row.upstream_id, ProviderContext(gateway.session, no_fetch))

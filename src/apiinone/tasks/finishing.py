@@ -1,0 +1,41 @@
+"""Ending a task: the terminal transition, its settlement and its webhook, then signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from apiinone.gateway import Gateway
+from apiinone.tasks import store
+from apiinone.tasks.render import task_object
+
+__all__ = ["finish_task"]
+
+
+async def finish_task(
+    gateway: Gateway, task_id: str, outcome: store.Finish, owner: str | None
+) -> Row[Any] | None:
+    """Finish an active task once; None if it had already ended."""
+
+    async def on_terminal(conn: AsyncConnection, row: Row[Any]) -> None:
+        if not row.callback_url:
+            return
+        from apiinone.webhooks.outbox import enqueue
+
+        await enqueue(
+            conn,
+            account_id=row.account_id,
+            task_id=row.id,
+            event_type=store.event_type(row.status),
+            url=row.callback_url,
+            payload=task_object(row, gateway.settings.base_url),
+        )
+
+    row = await store.finish(gateway.db, task_id, outcome, owner=owner, on_terminal=on_terminal)
+    if row is not None:
+        gateway.signals.changed(task_id)
+        if row.callback_url and gateway.webhooks is not None:
+            gateway.webhooks.wake()
+    return row

@@ -1,0 +1,171 @@
+"""One step of one claimed task: submit or poll its provider, then record the outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Row
+
+from apiinone.errors import APIError
+from apiinone.gateway import Gateway
+from apiinone.providers.base import (
+    Artifact,
+    Failed,
+    JobRequest,
+    Provider,
+    ProviderContext,
+    Running,
+    Submitted,
+    Succeeded,
+)
+from apiinone.tasks import store
+from apiinone.tasks.references import parent_context
+from apiinone.tasks.states import Status
+
+__all__ = ["StepRunner"]
+
+log = logging.getLogger("apiinone.tasks")
+
+MAX_ATTEMPTS = 6
+Finisher = Callable[[str, store.Finish, str | None], Awaitable[Row[Any] | None]]
+Saver = Callable[[Row[Any], Sequence[Artifact]], Awaitable[list[str]]]
+
+
+class StepRunner:
+    def __init__(self, gateway: Gateway, owner: str, finisher: Finisher, saver: Saver) -> None:
+        self.gateway = gateway
+        self.owner = owner
+        self._finish = finisher
+        self._save = saver
+
+    def context(self, row: Row[Any]) -> ProviderContext:
+        from apiinone.net.fetch import fetch_input
+
+        settings = self.gateway.settings
+
+        async def fetch(url: str) -> tuple[bytes, str]:
+            return await fetch_input(
+                self.gateway, url, account_id=row.account_id, max_bytes=settings.max_input_bytes
+            )
+
+        return ProviderContext(
+            session=self.gateway.session, fetch=fetch, speed=settings.sandbox_speed
+        )
+
+    async def job(self, row: Row[Any]) -> JobRequest:
+        async with self.gateway.db.read() as conn:
+            parent = await parent_context(conn, row)
+        return JobRequest(
+            task_id=row.id,
+            model=row.model,
+            variant=row.variant,
+            endpoint=row.endpoint,
+            kind=row.kind,
+            params=orjson.loads(row.params),
+            parent=parent,
+        )
+
+    async def run(self, row: Row[Any]) -> None:
+        try:
+            provider = self.gateway.providers.provider_for(row.provider, row.channel)
+            job = await self.job(row)
+            ctx = self.context(row)
+            if row.upstream_id is None:
+                await self._submit(row, provider, job, ctx)
+            else:
+                state = orjson.loads(row.upstream_state) if row.upstream_state else None
+                outcome = await provider.poll(job, row.upstream_id, state, ctx)
+                await self._after_poll(row, outcome)
+        except APIError as exc:
+            # Bad input found while working (an input URL that 404s, a refused address).
+            await self._fail(row, exc.type, exc.message)
+        except Exception:
+            log.exception("task %s step failed (attempt %s)", row.id, row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:
+                await self._fail(row, "internal_error", "The task failed inside the gateway")
+            else:
+                await store.retry_later(
+                    self.gateway.db, row.id, self.owner, delay=2.0**row.attempts
+                )
+
+    async def _submit(
+        self, row: Row[Any], provider: Provider, job: JobRequest, ctx: ProviderContext
+    ) -> None:
+        if row.submit_state == "submitting" and not getattr(provider, "idempotent_submit", False):
+            # A submission was sent but its answer never recorded (a crash in between):
+            # sending it again could run (and bill upstream) twice, so stop here.
+            await self._fail(
+                row,
+                "submission_interrupted",
+                "The gateway restarted while handing the task to its provider; "
+                "the credits were refunded",
+            )
+            return
+        if not await store.mark_submitting(self.gateway.db, row.id, self.owner):
+            return
+        outcome = await provider.submit(job, ctx)
+        if isinstance(outcome, Submitted):
+            await store.record_submitted(
+                self.gateway.db,
+                row.id,
+                self.owner,
+                upstream_id=outcome.upstream_id,
+                state=outcome.state,
+                poll_after=outcome.poll_after,
+            )
+            self.gateway.signals.changed(row.id)
+        elif isinstance(outcome, Succeeded):
+            await self._succeed(row, outcome)
+        elif outcome.retryable and row.attempts < MAX_ATTEMPTS:
+            await store.clear_submitting(
+                self.gateway.db, row.id, self.owner, delay=2.0**row.attempts
+            )
+        else:
+            await self._fail(row, outcome.code, outcome.message)
+
+    async def _after_poll(self, row: Row[Any], outcome: Running | Succeeded | Failed) -> None:
+        if isinstance(outcome, Running):
+            await store.record_poll(
+                self.gateway.db,
+                row.id,
+                self.owner,
+                progress=outcome.progress,
+                state=outcome.state,
+                poll_after=outcome.poll_after,
+            )
+            self.gateway.signals.changed(row.id)
+        elif isinstance(outcome, Succeeded):
+            await self._succeed(row, outcome)
+        else:
+            await self._fail(row, outcome.code, outcome.message)
+
+    async def _succeed(self, row: Row[Any], outcome: Succeeded) -> None:
+        paths = await self._save(row, outcome.artifacts)
+        result = _fill(outcome.result, paths) if outcome.result is not None else None
+        await self._finish(
+            row.id,
+            store.Finish(Status.COMPLETED, response=paths, result=result),
+            self.owner,
+        )
+
+    async def _fail(self, row: Row[Any], code: str, message: str) -> None:
+        await self._finish(
+            row.id,
+            store.Finish(Status.FAILED, error_code=code, error_message=message),
+            self.owner,
+        )
+
+
+def _fill(value: Any, paths: Sequence[str]) -> Any:
+    """Replace ``"artifact:N"`` placeholders in a provider's result with stored file paths."""
+    if isinstance(value, str) and value.startswith("artifact:"):
+        index = int(value.split(":", 1)[1])
+        return paths[index] if 0 <= index < len(paths) else None
+    if isinstance(value, dict):
+        return {k: _fill(v, paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, paths) for v in value]
+    return value

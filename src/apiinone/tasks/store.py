@@ -1,0 +1,271 @@
+"""Task rows: insert, read, claim with a lease, record progress, finish exactly once.
+
+Every state change is a compare-and-set on ``status`` (and, for a worker, on its lease),
+so a transition, and the capture or release that goes with it, happens once even when
+two workers or a worker and a cancel race. Finishing a task settles its hold and queues
+its webhook in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from apiinone.billing.ledger import capture, release
+from apiinone.db.engine import Database, now_ms
+from apiinone.db.tables import tasks
+from apiinone.tasks.states import ACTIVE, EVENT_TYPES, Status
+
+__all__ = [
+    "Finish",
+    "claim_due",
+    "clear_submitting",
+    "finish",
+    "get_task",
+    "list_tasks",
+    "mark_submitting",
+    "record_poll",
+    "record_submitted",
+    "retry_later",
+]
+
+WebhookEnqueue = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    status: Status
+    response: Sequence[str] = ()
+    result: Mapping[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+async def get_task(
+    conn: AsyncConnection, task_id: str, account_id: str | None = None
+) -> Row[Any] | None:
+    stmt = select(tasks).where(tasks.c.id == task_id)
+    if account_id is not None:
+        stmt = stmt.where(tasks.c.account_id == account_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def list_tasks(
+    db: Database,
+    *,
+    account_id: str,
+    statuses: Sequence[str] | None,
+    model: str | None,
+    before: tuple[int, str] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    conditions = [tasks.c.account_id == account_id]
+    if statuses:
+        conditions.append(tasks.c.status.in_(statuses))
+    if model:
+        conditions.append(tasks.c.model == model)
+    if before is not None:
+        created, task_id = before
+        conditions.append(
+            or_(
+                tasks.c.created_at < created,
+                and_(tasks.c.created_at == created, tasks.c.id < task_id),
+            )
+        )
+    stmt = (
+        select(tasks)
+        .where(and_(*conditions))
+        .order_by(tasks.c.created_at.desc(), tasks.c.id.desc())
+        .limit(limit)
+    )
+    async with db.read() as conn:
+        return list((await conn.execute(stmt)).fetchall())
+
+
+async def claim_due(
+    db: Database, owner: str, *, lease_ms: int, limit: int, busy: Collection[str] = ()
+) -> list[Row[Any]]:
+    """Take up to ``limit`` due tasks whose lease is free or expired.
+
+    ``busy`` are tasks this worker is still working on: never claimed twice by one worker,
+    even when a step outlives its lease.
+    """
+    now = now_ms()
+    due = and_(
+        tasks.c.status.in_(ACTIVE),
+        tasks.c.next_run_at <= now,
+        or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < now),
+    )
+    if busy:
+        due = and_(due, tasks.c.id.notin_(list(busy)))
+    async with db.write() as conn:
+        ids = [
+            r.id
+            for r in await conn.execute(
+                select(tasks.c.id).where(due).order_by(tasks.c.next_run_at).limit(limit)
+            )
+        ]
+        claimed: list[Row[Any]] = []
+        for task_id in ids:
+            row = (
+                await conn.execute(
+                    update(tasks)
+                    .where(and_(tasks.c.id == task_id, due))
+                    .values(
+                        lease_owner=owner,
+                        lease_until=now + lease_ms,
+                        attempts=tasks.c.attempts + 1,
+                        updated_at=now,
+                    )
+                    .returning(*tasks.c)
+                )
+            ).first()
+            if row is not None:
+                claimed.append(row)
+    return claimed
+
+
+def _held_by(task_id: str, owner: str) -> Any:
+    return and_(tasks.c.id == task_id, tasks.c.lease_owner == owner, tasks.c.status.in_(ACTIVE))
+
+
+async def _update_held(db: Database, task_id: str, owner: str, **values: Any) -> bool:
+    """Change a task this worker holds; False if it lost the task (ended, or taken over)."""
+    async with db.write() as conn:
+        result = await conn.execute(update(tasks).where(_held_by(task_id, owner)).values(**values))
+    return result.rowcount == 1
+
+
+def _released(now: int, delay: float) -> dict[str, Any]:
+    """Give the lease back; run the task again after ``delay`` seconds."""
+    return {
+        "lease_owner": None,
+        "lease_until": None,
+        "next_run_at": now + int(delay * 1000),
+        "updated_at": now,
+    }
+
+
+async def mark_submitting(db: Database, task_id: str, owner: str) -> bool:
+    """Record that a submission is about to be sent (before the upstream call)."""
+    now = now_ms()
+    return await _update_held(
+        db,
+        task_id,
+        owner,
+        status=Status.PROCESSING.value,
+        submit_state="submitting",
+        started_at=now,
+        updated_at=now,
+    )
+
+
+async def record_submitted(
+    db: Database,
+    task_id: str,
+    owner: str,
+    *,
+    upstream_id: str,
+    state: Mapping[str, Any] | None,
+    poll_after: float,
+) -> bool:
+    return await _update_held(
+        db,
+        task_id,
+        owner,
+        upstream_id=upstream_id,
+        upstream_state=orjson.dumps(state).decode() if state is not None else None,
+        submit_state="submitted",
+        progress=0,
+        attempts=0,
+        **_released(now_ms(), poll_after),
+    )
+
+
+async def record_poll(
+    db: Database,
+    task_id: str,
+    owner: str,
+    *,
+    progress: int | None,
+    state: Mapping[str, Any] | None,
+    poll_after: float,
+) -> bool:
+    values: dict[str, Any] = {"attempts": 0, **_released(now_ms(), poll_after)}
+    if progress is not None:
+        values["progress"] = max(0, min(99, progress))
+    if state is not None:
+        values["upstream_state"] = orjson.dumps(state).decode()
+    return await _update_held(db, task_id, owner, **values)
+
+
+async def retry_later(db: Database, task_id: str, owner: str, *, delay: float) -> bool:
+    """Give the lease back after a transient error; the task is tried again later."""
+    return await _update_held(db, task_id, owner, **_released(now_ms(), delay))
+
+
+async def finish(
+    db: Database,
+    task_id: str,
+    outcome: Finish,
+    *,
+    owner: str | None,
+    on_terminal: Callable[[AsyncConnection, Row[Any]], Any] | None = None,
+) -> Row[Any] | None:
+    """Move an active task to its terminal state, settle its hold, all in one transaction.
+
+    ``owner`` None means "whoever holds it" (cancel, timeout sweep). Returns the updated
+    row, or None if the task was no longer active (someone else finished it first).
+    """
+    now = now_ms()
+    condition = and_(tasks.c.id == task_id, tasks.c.status.in_(ACTIVE))
+    if owner is not None:
+        condition = and_(condition, tasks.c.lease_owner == owner)
+    completed = outcome.status is Status.COMPLETED
+    async with db.write() as conn:
+        row = (
+            await conn.execute(
+                update(tasks)
+                .where(condition)
+                .values(
+                    status=outcome.status.value,
+                    progress=100 if completed else tasks.c.progress,
+                    consumed_credits=tasks.c.price if completed else 0,
+                    response=orjson.dumps(list(outcome.response)).decode(),
+                    result=orjson.dumps(outcome.result).decode()
+                    if outcome.result is not None
+                    else None,
+                    error_code=outcome.error_code,
+                    error_message=outcome.error_message,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=now,
+                    completed_at=now,
+                )
+                .returning(*tasks.c)
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.hold_id is not None:
+            if completed:
+                await capture(conn, row.hold_id)
+            else:
+                await release(conn, row.hold_id)
+        if on_terminal is not None:
+            await on_terminal(conn, row)
+    return row
+
+
+def event_type(status: str) -> str:
+    return EVENT_TYPES[Status(status)]
+
+
+async def clear_submitting(db: Database, task_id: str, owner: str, *, delay: float) -> bool:
+    """The provider refused the submission before accepting it: it may be sent again."""
+    return await _update_held(db, task_id, owner, submit_state=None, **_released(now_ms(), delay))

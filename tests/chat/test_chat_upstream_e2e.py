@@ -1,0 +1,200 @@
+"""Chat through a real OpenAI-compatible upstream (a fake on loopback): pass-through,
+disconnects that stop the upstream within a second, errors, and no-channel 503s."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from apiinone.auth.secrets import generate_key
+from apiinone.catalog import chat_cost, estimate_prompt_tokens, load_catalog
+from tests.fakes.openai_chat import FakeOpenAI
+from tests.support.server import Server, base_env
+
+GEMINI = load_catalog().get("gemini").model  # type: ignore[union-attr]
+
+
+@pytest.fixture
+async def upstream(tmp_path: Path) -> AsyncIterator[tuple[FakeOpenAI, Server, str]]:
+    async with FakeOpenAI(token="sk-upstream-secret") as fake:
+        providers = tmp_path / "providers.toml"
+        providers.write_text(
+            f"""
+[[channels]]
+name = "fake-openai"
+adapter = "openai"
+base_url = "{fake.url}"
+credential_env = "FAKE_OPENAI_KEY"
+[channels.models]
+gemini = "gemini-3-flash"
+"""
+        )
+        admin_key = generate_key()
+        env = base_env(
+            tmp_path / "gw",
+            APIINONE_ADMIN_KEY=admin_key,
+            APIINONE_PROVIDERS_FILE=str(providers),
+            FAKE_OPENAI_KEY="sk-upstream-secret",
+        )
+        server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)
+        try:
+            yield fake, server, admin_key
+        finally:
+            await asyncio.to_thread(server.stop)
+
+
+def client(server: Server, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+
+
+async def test_pass_through_and_billing(upstream: tuple[FakeOpenAI, Server, str]) -> None:
+    fake, server, key = upstream
+    async with client(server, key) as c:
+        before = (await c.get("/api/v1/account")).json()["data"]["balance"]
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "gemini", "messages": [{"role": "user", "content": "hello there"}]},
+        )
+        body = r.json()
+        assert body["choices"][0]["message"]["content"] == "Echo: hello there"
+        assert body["model"] == "gemini" and fake.requests[-1]["model"] == "gemini-3-flash"
+        assert "include_thoughts" not in fake.requests[-1]
+        assert body["credits_consumed"] == chat_cost(GEMINI, 11, 3)
+        after = (await c.get("/api/v1/account")).json()["data"]["balance"]
+        assert before - after == body["credits_consumed"]
+        assert "sk-upstream-secret" not in r.text
+        assert "sk-upstream-secret" not in server.output()
+
+
+async def test_streaming_forces_usage_upstream_but_hides_it(
+    upstream: tuple[FakeOpenAI, Server, str],
+) -> None:
+    fake, server, key = upstream
+    async with (
+        client(server, key) as c,
+        c.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "model": "gemini",
+                "stream": True,
+                "messages": [{"role": "user", "content": "one two three"}],
+            },
+        ) as r,
+    ):
+        lines = [line async for line in r.aiter_lines() if line.startswith("data: ")]
+    assert fake.requests[-1]["stream_options"] == {"include_usage": True}
+    assert lines[-1] == "data: [DONE]"
+    chunks = [orjson.loads(x[6:]) for x in lines[:-1]]
+    assert all(ch["choices"] for ch in chunks)  # the client did not ask for usage
+    assert (
+        "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks).strip()
+        == "Echo: one two three"
+    )
+
+
+async def test_client_disconnect_stops_upstream_within_a_second(
+    upstream: tuple[FakeOpenAI, Server, str],
+) -> None:
+    fake, server, key = upstream
+    async with client(server, key) as c:
+        before = (await c.get("/api/v1/account")).json()["data"]["balance"]
+        received = ""
+        async with c.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "model": "gemini",
+                "stream": True,
+                "messages": [{"role": "user", "content": "fake:slow"}],
+            },
+        ) as r:
+            async for line in r.aiter_lines():
+                if line.startswith("data: "):
+                    delta = orjson.loads(line[6:])["choices"][0]["delta"]
+                    received += delta.get("content", "")
+                    if received.count("w") >= 5:
+                        break
+        dropped = time.monotonic()
+        for _ in range(40):
+            if fake.disconnects:
+                break
+            await asyncio.sleep(0.05)
+        assert fake.disconnects and fake.disconnects[-1] - dropped < 1.0
+        assert fake.finished_streams == 0
+        await asyncio.sleep(0.3)  # settlement runs after the stream is gone
+        account = (await c.get("/api/v1/account")).json()["data"]
+    assert account["held"] == 0
+    params = {"messages": [{"role": "user", "content": "fake:slow"}]}
+    charged = before - account["balance"]
+    # Billed by the written rule: prompt estimate + ceil(delivered chars / 4), at least what was read.
+    floor = chat_cost(GEMINI, estimate_prompt_tokens(params), -(-len(received) // 4))
+    ceiling = chat_cost(GEMINI, estimate_prompt_tokens(params), -(-(len(received) + 8) // 4))
+    assert floor <= charged <= ceiling
+
+
+async def test_upstream_errors_map_to_ours(upstream: tuple[FakeOpenAI, Server, str]) -> None:
+    _, server, key = upstream
+    async with client(server, key) as c:
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "gemini", "messages": [{"role": "user", "content": "fake:429"}]},
+        )
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "gemini", "messages": [{"role": "user", "content": "fake:400"}]},
+        )
+        assert r.status_code == 400 and "forced 400" in r.json()["error"]["message"]
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "gemini", "messages": [{"role": "user", "content": "fake:500"}]},
+        )
+        assert r.status_code == 502
+        async with c.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "model": "gemini",
+                "stream": True,
+                "messages": [{"role": "user", "content": "one two three four fake:midstream"}],
+            },
+        ) as s:
+            lines = [line async for line in s.aiter_lines() if line.startswith("data: ")]
+        assert orjson.loads(lines[-1][6:])["error"]["message"].endswith("upstream exploded")
+        account = (await c.get("/api/v1/account")).json()["data"]
+        assert account["held"] == 0
+
+
+async def test_models_without_a_channel_are_503_but_test_keys_use_the_sandbox(
+    upstream: tuple[FakeOpenAI, Server, str],
+) -> None:
+    _, server, key = upstream
+    async with client(server, key) as c:
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "deepseek-chat", "messages": [{"role": "user", "content": "hi"}]},
+        )
+        assert r.status_code == 503 and r.json()["error"]["type"] == "service_unavailable"
+        r = await c.post("/api/v1/images/generations", json={"model": "flux-2", "prompt": "a cat"})
+        assert r.status_code == 503
+        models = (await c.get("/api/v1/models")).json()["data"]
+        assert models["sandbox_mode"] is False
+        test_key = (await c.post("/api/v1/keys", json={"test": True})).json()["data"]["key"]
+    async with client(server, test_key) as t:
+        r = await t.post(
+            "/v1/chat/completions",
+            json={"model": "deepseek-chat", "messages": [{"role": "user", "content": "hi"}]},
+        )
+        assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"].startswith(
+            "Sandbox reply"
+        )
+        assert (await t.get("/api/v1/models")).json()["data"]["sandbox_mode"] is True

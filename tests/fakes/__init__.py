@@ -1,0 +1,1 @@
+"""Fake upstream servers on loopback, each speaking one provider's documented wire format."""

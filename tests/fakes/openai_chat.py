@@ -1,0 +1,148 @@
+"""A fake OpenAI-compatible chat upstream on loopback (``POST /v1/chat/completions``).
+
+It answers in the documented format: a ``chat.completion`` object, or a
+``text/event-stream`` of ``chat.completion.chunk`` objects ending with ``data: [DONE]``
+(with a usage chunk first when ``stream_options.include_usage`` is set). Behaviour is chosen
+by words in the last message:
+
+- ``fake:slow``      stream 40 chunks, 0.1 s apart (for disconnect tests)
+- ``fake:midstream`` send 3 chunks, then an error event, then close
+- ``fake:500`` / ``fake:429`` / ``fake:400``  answer with that status and an OpenAI error body
+- ``fake:stall``     send nothing for 20 s
+
+It records every request (``.requests``) and when a streaming client went away
+(``.disconnects``: monotonic times).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+__all__ = ["FakeOpenAI"]
+
+
+class FakeOpenAI:
+    def __init__(self, *, token: str = "sk-fake") -> None:
+        self.token = token
+        self.requests: list[dict[str, Any]] = []
+        self.disconnects: list[float] = []
+        self.finished_streams = 0
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> FakeOpenAI:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/v1"
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @staticmethod
+    def _error(status: int, message: str, kind: str) -> web.Response:
+        body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+        headers = {"Retry-After": "1"} if status == 429 else {}
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._error(401, "Incorrect API key provided", "invalid_request_error")
+        body = await request.json()
+        self.requests.append(body)
+        last = str(body["messages"][-1].get("content", ""))
+        for code in (500, 429, 400):
+            if f"fake:{code}" in last:
+                return self._error(
+                    code,
+                    f"forced {code}",
+                    "server_error" if code == 500 else "invalid_request_error",
+                )
+        words = (["w"] * 40) if "fake:slow" in last else f"Echo: {last}".split()
+        if not body.get("stream"):
+            return web.json_response(self._completion(body, " ".join(words)))
+        return await self._stream(request, body, words, last)
+
+    def _completion(self, body: dict[str, Any], text: str) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": 11,
+                "completion_tokens": len(text.split()),
+                "total_tokens": 11 + len(text.split()),
+            },
+        }
+
+    async def _stream(
+        self, request: web.Request, body: dict[str, Any], words: list[str], last: str
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        created = int(time.time())
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            data = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": body["model"],
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            return b"data: " + orjson.dumps(data) + b"\n\n"
+
+        try:
+            if "fake:stall" in last:
+                await asyncio.sleep(20)
+            await response.write(chunk({"role": "assistant", "content": ""}))
+            for index, word in enumerate(words):
+                if "fake:midstream" in last and index == 3:
+                    await response.write(
+                        b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n'
+                    )
+                    return response
+                if "fake:slow" in last:
+                    await asyncio.sleep(0.1)
+                await response.write(chunk({"content": word + " "}))
+            await response.write(chunk({}, "stop"))
+            if (body.get("stream_options") or {}).get("include_usage"):
+                usage = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": body["model"],
+                    "choices": [],
+                    "usage": {
+                        "prompt_tokens": 11,
+                        "completion_tokens": len(words),
+                        "total_tokens": 11 + len(words),
+                    },
+                }
+                await response.write(b"data: " + orjson.dumps(usage) + b"\n\n")
+            await response.write(b"data: [DONE]\n\n")
+            self.finished_streams += 1
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.disconnects.append(time.monotonic())
+            raise
+        return response
