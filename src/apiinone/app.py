@@ -21,6 +21,7 @@ from apiinone.api.routes import (
     keys,
     models,
     music,
+    provider_hooks,
     quotes,
     tasks,
     uploads,
@@ -80,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
         files,
         webhooks,
         openai_compat,
+        provider_hooks,
         admin,
     ):
         app.include_router(module.router)

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         description="seconds before each delivery attempt; the default spans 24 hours",
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    chat_keepalive_seconds: float = Field(
+        default=15.0, gt=0, description="SSE comment sent while a chat stream is silent"
+    )
     openai_wait_seconds: float = Field(
         default=120.0, gt=0, description="how long /v1 images and speech wait for their task"
     )

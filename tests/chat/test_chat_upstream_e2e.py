@@ -41,6 +41,7 @@ gemini = "gemini-3-flash"
             APIINONE_ADMIN_KEY=admin_key,
             APIINONE_PROVIDERS_FILE=str(providers),
             FAKE_OPENAI_KEY="sk-upstream-secret",
+            APIINONE_CHAT_KEEPALIVE_SECONDS="0.5",
         )
         server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)
         try:
@@ -198,3 +199,31 @@ async def test_models_without_a_channel_are_503_but_test_keys_use_the_sandbox(
             "Sandbox reply"
         )
         assert (await t.get("/api/v1/models")).json()["data"]["sandbox_mode"] is True
+
+
+async def test_keepalive_comments_flow_while_the_upstream_is_silent(
+    upstream: tuple[FakeOpenAI, Server, str],
+) -> None:
+    _, server, key = upstream
+    async with (
+        client(server, key) as c,
+        c.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "model": "gemini",
+                "stream": True,
+                "messages": [{"role": "user", "content": "a b c d fake:pause"}],
+            },
+        ) as r,
+    ):
+        lines = [line async for line in r.aiter_lines() if line.strip()]
+    keepalives = [i for i, line in enumerate(lines) if line == ": keep-alive"]
+    assert len(keepalives) >= 2  # 2 s of silence, one comment every 0.5 s
+    assert lines[-1] == "data: [DONE]"
+    content = "".join(
+        orjson.loads(x[6:])["choices"][0]["delta"].get("content", "")
+        for x in lines
+        if x.startswith("data: {")
+    )
+    assert content.strip() == "Echo: a b c d fake:pause"

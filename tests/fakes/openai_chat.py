@@ -9,6 +9,7 @@ by words in the last message:
 - ``fake:midstream`` send 3 chunks, then an error event, then close
 - ``fake:500`` / ``fake:429`` / ``fake:400``  answer with that status and an OpenAI error body
 - ``fake:stall``     send nothing for 20 s
+- ``fake:pause``     go silent for 2 s after the third chunk
 
 It records every request (``.requests``) and when a streaming client went away
 (``.disconnects``: monotonic times).
@@ -124,6 +125,8 @@ class FakeOpenAI:
                     return response
                 if "fake:slow" in last:
                     await asyncio.sleep(0.1)
+                if "fake:pause" in last and index == 2:
+                    await asyncio.sleep(2.0)
                 await response.write(chunk({"content": word + " "}))
             await response.write(chunk({}, "stop"))
             if (body.get("stream_options") or {}).get("include_usage"):

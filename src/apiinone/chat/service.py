@@ -31,7 +31,6 @@ __all__ = ["run_chat"]
 
 T = TypeVar("T")
 CHAT_PATH = "/api/v1/chat/completions"
-KEEPALIVE_SECONDS = 15.0
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -128,6 +127,8 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     # Fail before sending headers when the provider fails before its first chunk.
     first = await _or_release(gateway, held.hold_id, _first(iterator))
 
+    keepalive = gateway.settings.chat_keepalive_seconds
+
     async def events() -> AsyncIterator[bytes]:
         pending: asyncio.Future[dict[str, Any]] | None = None
         try:
@@ -142,7 +143,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
                 while chunk is None:
                     if pending is None:
                         pending = asyncio.ensure_future(iterator.__anext__())
-                    done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
+                    done, _ = await asyncio.wait({pending}, timeout=keepalive)
                     if not done:
                         yield b": keep-alive\n\n"
                         continue

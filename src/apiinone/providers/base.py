@@ -49,6 +49,9 @@ class JobRequest:
     kind: str
     params: Mapping[str, Any]
     parent: Mapping[str, Any] | None = None  # the referenced task's result (extend, cover)
+    # Where the provider may POST status changes (set when the gateway has a public URL);
+    # a call to it only makes the engine poll at once: the poll stays the source of truth.
+    webhook_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,16 @@ __all__ = ["ADAPTERS", "ChannelFileError", "load_channels"]
 
 # adapter name -> "module:function" building a Provider from a ChannelConfig
 ADAPTERS: Mapping[str, str] = {
-    "replicate": "apiinone.providers.replicate:build",
     "openai": "apiinone.providers.openai_chat:build",
+    "gemini": "apiinone.providers.gemini:build",
+    "replicate": "apiinone.providers.replicate:build",
+    "fal": "apiinone.providers.fal:build",
+    "wavespeed": "apiinone.providers.wavespeed:build",
+    "minimax": "apiinone.providers.minimax:build",
+    "openai_images": "apiinone.providers.openai_images:build",
+    "elevenlabs": "apiinone.providers.elevenlabs:build",
+    "removebg": "apiinone.providers.removebg:build",
+    "suno": "apiinone.providers.suno:build",
 }
 
 
@@ -105,6 +113,8 @@ def load_channels(path: Path | None, known_models: set[str]) -> dict[str, list[C
                     provider=build(config),
                     priority=int(entry.get("priority", 0)),
                     weight=int(entry.get("weight", 1)),
+                    adapter=str(entry.get("adapter")),
+                    options=config.options,
                 )
             )
     return out

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from apiinone.errors import ServiceUnavailable
 from apiinone.providers.base import Provider
@@ -25,6 +26,8 @@ class Channel:
     provider: Provider | ChatProvider
     priority: int = 0
     weight: int = 1
+    adapter: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,9 @@ class ProviderRouter:
         if test or self.sandbox_mode:
             return self.sandbox_chat
         return self._best(model).provider  # type: ignore[return-value]
+
+    def channel(self, name: str | None) -> Channel | None:
+        return self._by_name.get(name) if name else None
 
     def provider_for(self, provider_name: str, channel: str | None) -> Provider:
         if channel is None or provider_name == self.sandbox.name:

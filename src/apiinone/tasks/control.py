@@ -16,7 +16,7 @@ from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.states import TERMINAL, Status
 
-__all__ = ["cancel_task", "load_task", "wait_for_terminal"]
+__all__ = ["cancel_task", "load_task", "load_task_any", "wait_for_terminal"]
 
 log = logging.getLogger("apiinone.tasks")
 
@@ -28,6 +28,15 @@ async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Row[Any]
         row = await store.get_task(conn, task_id, account_id)
     if row is None:
         raise NotFound(f"No task {task_id}")
+    return row
+
+
+async def load_task_any(gateway: Gateway, task_id: str) -> Row[Any]:
+    """A task whoever owns it (for provider callbacks, which have no account)."""
+    async with gateway.db.read() as conn:
+        row = await store.get_task(conn, task_id)
+    if row is None:
+        raise NotFound("No such hook")
     return row
 
 

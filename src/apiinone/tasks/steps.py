@@ -22,6 +22,7 @@ from apiinone.providers.base import (
     Succeeded,
 )
 from apiinone.tasks import store
+from apiinone.tasks.hooks import hook_url
 from apiinone.tasks.references import parent_context
 from apiinone.tasks.states import Status
 
@@ -66,6 +67,7 @@ class StepRunner:
             kind=row.kind,
             params=orjson.loads(row.params),
             parent=parent,
+            webhook_url=hook_url(self.gateway.settings, row.id),
         )
 
     async def run(self, row: Row[Any]) -> None:

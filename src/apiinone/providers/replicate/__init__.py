@@ -27,4 +27,10 @@ def build(channel: ChannelConfig) -> HttpJobProvider:
     timeout = channel.options.get("timeout", 60)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
         raise ValueError(f"channel {channel.name}: option timeout must be a positive number")
-    return HttpJobProvider(channel.name, ReplicateTranslator(), channel, timeout=float(timeout))
+    first_poll = channel.options.get("first_poll_seconds", 1.0)
+    if not isinstance(first_poll, int | float) or isinstance(first_poll, bool) or first_poll <= 0:
+        raise ValueError(f"channel {channel.name}: first_poll_seconds must be a positive number")
+    translator = ReplicateTranslator(
+        first_poll=float(first_poll), max_poll=max(10.0, float(first_poll))
+    )
+    return HttpJobProvider(channel.name, translator, channel, timeout=float(timeout))

@@ -122,6 +122,9 @@ class ReplicateTranslator:
     def build_submit(self, job: JobRequest, channel: ChannelConfig) -> HttpRequest:
         ref = parse_model_ref(channel.upstream_model)
         body: dict[str, Any] = {"input": self.build_input(job, channel)}
+        if job.webhook_url:
+            body["webhook"] = job.webhook_url
+            body["webhook_events_filter"] = ["completed"]
         if ref.version is not None:
             url = f"{channel.base_url}/v1/predictions"
             body["version"] = ref.version
