@@ -15,6 +15,7 @@ from apiinone.catalog import Catalog, load_catalog
 from apiinone.db.engine import Database
 from apiinone.net.guard import UrlGuard
 from apiinone.providers.channels import load_channels
+from apiinone.providers.circuit import CircuitBreaker
 from apiinone.providers.registry import ProviderRouter
 from apiinone.providers.sandbox.chat import SandboxChat
 from apiinone.providers.sandbox.provider import SandboxProvider
@@ -62,7 +63,14 @@ class Gateway:
             settings=settings,
             db=Database(settings.resolved_database_url),
             catalog=catalog,
-            providers=ProviderRouter(SandboxProvider(), SandboxChat(), channels),
+            providers=ProviderRouter(
+                SandboxProvider(),
+                SandboxChat(),
+                channels,
+                breaker=CircuitBreaker(
+                    failures=settings.circuit_failures, cooldown=settings.circuit_cooldown_seconds
+                ),
+            ),
             limiter=RateLimiter(settings.redis_url),
             store=LocalBlobStore(settings.data_dir / "blobs"),
             guard=UrlGuard(

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="divides the sandbox's simulated processing times"
     )
 
+    # Upstream channels: open a circuit after this many consecutive failures.
+    circuit_failures: int = Field(default=5, ge=1)
+    circuit_cooldown_seconds: float = Field(default=30.0, gt=0)
+
     key_cache_ttl_seconds: float = Field(default=0.5, gt=0, le=1.0)
     rotation_grace_seconds: int = Field(default=0, ge=0)
     log_level: str = "info"

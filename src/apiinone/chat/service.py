@@ -25,7 +25,8 @@ from apiinone.errors import (
 )
 from apiinone.gateway import Gateway
 from apiinone.providers.base import ProviderContext
-from apiinone.providers.chat import ChatRequest, UpstreamFailure
+from apiinone.providers.chat import ChatProvider, ChatRequest, UpstreamFailure
+from apiinone.providers.registry import Channel
 
 __all__ = ["run_chat"]
 
@@ -76,6 +77,48 @@ async def _first(iterator: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | No
         return None
 
 
+def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, last: bool) -> bool:
+    """Count a failure before any output; True when the next channel should be tried."""
+    if not failure.retryable:
+        gateway.providers.report(channel.name, ok=True)  # the request's fault, not the channel's
+        return False
+    gateway.providers.report(channel.name, ok=False, error=failure.message)
+    return not last
+
+
+async def _complete(
+    gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
+) -> dict[str, Any]:
+    for index, channel in enumerate(channels):
+        provider: ChatProvider = channel.provider  # type: ignore[assignment]
+        try:
+            result = await provider.complete(request, ctx)
+        except UpstreamFailure as failure:
+            if _failed_over(gateway, channel, failure, index == len(channels) - 1):
+                continue
+            raise
+        gateway.providers.report(channel.name, ok=True)
+        return result
+    raise UpstreamError("No provider channel is available")
+
+
+async def _open_stream(
+    gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
+) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None]:
+    for index, channel in enumerate(channels):
+        provider: ChatProvider = channel.provider  # type: ignore[assignment]
+        iterator = provider.stream(request, ctx).__aiter__()
+        try:
+            first = await _first(iterator)
+        except UpstreamFailure as failure:
+            if _failed_over(gateway, channel, failure, index == len(channels) - 1):
+                continue
+            raise
+        gateway.providers.report(channel.name, ok=True)
+        return iterator, first
+    raise UpstreamError("No provider channel is available")
+
+
 async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Response:
     validated = validate_request(gateway.catalog, CHAT_PATH, body)
     model = validated.model
@@ -92,7 +135,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         include_thoughts=params.get("include_thoughts") is not False,
         reasoning_effort=str(params.get("reasoning_effort") or "high"),
     )
-    provider = gateway.providers.route_chat(model.slug, test=principal.is_test)
+    channels = gateway.providers.route_chat(model.slug, test=principal.is_test)
     ceiling = hold_for(model, params)
     async with gateway.db.write() as conn:
         held = await hold(
@@ -109,7 +152,9 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     )
 
     if not request.stream:
-        result = await _or_release(gateway, held.hold_id, provider.complete(request, ctx))
+        result = await _or_release(
+            gateway, held.hold_id, _complete(gateway, channels, request, ctx)
+        )
         for choice in result.get("choices") or ():
             choice.setdefault("logprobs", None)
             message = choice.setdefault("message", {})
@@ -123,9 +168,10 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         return FastJSON(result, headers={"X-Credits-Consumed": str(cost)})
 
     meter = StreamMeter(model=model, params=params, ceiling=ceiling)
-    iterator = provider.stream(request, ctx).__aiter__()
-    # Fail before sending headers when the provider fails before its first chunk.
-    first = await _or_release(gateway, held.hold_id, _first(iterator))
+    # Fail (or fail over) before sending headers when a provider fails before its first chunk.
+    iterator, first = await _or_release(
+        gateway, held.hold_id, _open_stream(gateway, channels, request, ctx)
+    )
 
     keepalive = gateway.settings.chat_keepalive_seconds
 

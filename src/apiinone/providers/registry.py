@@ -9,13 +9,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import random
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from apiinone.errors import ServiceUnavailable
 from apiinone.providers.base import Provider
 from apiinone.providers.chat import ChatProvider
+from apiinone.providers.circuit import CircuitBreaker
+from apiinone.providers.metrics import ChannelMetrics
 
 __all__ = ["Channel", "ProviderRouter", "Route"]
 
@@ -42,34 +45,77 @@ class ProviderRouter:
         sandbox: Provider,
         sandbox_chat: ChatProvider,
         channels: Mapping[str, Sequence[Channel]],
+        *,
+        breaker: CircuitBreaker | None = None,
+        metrics: ChannelMetrics | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.sandbox_chat = sandbox_chat
         self._channels = {model: list(chs) for model, chs in channels.items() if chs}
         self._by_name = {ch.name: ch for chs in self._channels.values() for ch in chs}
+        self.breaker = breaker or CircuitBreaker()
+        self.metrics = metrics or ChannelMetrics()
+        self._rng = rng or random.Random()
 
     @property
     def sandbox_mode(self) -> bool:
         return not self._channels
 
-    def _best(self, model: str) -> Channel:
+    @property
+    def channels(self) -> list[Channel]:
+        return list(self._by_name.values())
+
+    def candidates(self, model: str, *, exclude: Collection[str] = ()) -> list[Channel]:
+        """Channels to try, in order: by priority, then weighted at random within a
+        priority; channels with an open circuit are left out."""
         channels = self._channels.get(model)
         if not channels:
             raise ServiceUnavailable(
                 f"The model '{model}' has no provider configured on this gateway"
             )
-        return min(channels, key=lambda ch: ch.priority)
+        ordered: list[Channel] = []
+        for priority in sorted({ch.priority for ch in channels}):
+            group = [ch for ch in channels if ch.priority == priority and ch.name not in exclude]
+            while group:
+                pick = self._rng.choices(group, weights=[max(ch.weight, 0) or 1 for ch in group])[0]
+                group.remove(pick)
+                ordered.append(pick)
+        return [ch for ch in ordered if self.breaker.allow(ch.name)]
 
     def route(self, model: str, *, test: bool) -> Route:
+        """The provider a new task starts with (failover happens at submission)."""
         if test or self.sandbox_mode:
             return Route(self.sandbox, None)
-        best = self._best(model)
-        return Route(best.provider, best.name)  # type: ignore[arg-type]
+        candidates = self.candidates(model)
+        if not candidates:
+            raise ServiceUnavailable(
+                f"Every provider channel for '{model}' is failing; retry later"
+            )
+        first = candidates[0]
+        return Route(first.provider, first.name)  # type: ignore[arg-type]
 
-    def route_chat(self, model: str, *, test: bool) -> ChatProvider:
+    def route_chat(self, model: str, *, test: bool) -> list[Channel]:
+        """Chat channels to try in order (the sandbox alone in sandbox mode)."""
         if test or self.sandbox_mode:
-            return self.sandbox_chat
-        return self._best(model).provider  # type: ignore[return-value]
+            return [Channel(name="sandbox", provider=self.sandbox_chat)]
+        candidates = self.candidates(model)
+        if not candidates:
+            raise ServiceUnavailable(
+                f"Every provider channel for '{model}' is failing; retry later"
+            )
+        return candidates
+
+    def report(self, channel: str | None, *, ok: bool, error: str = "") -> None:
+        """Count a call's outcome against its channel's circuit."""
+        if channel is None or channel not in self._by_name:
+            return
+        if ok:
+            self.breaker.success(channel)
+        else:
+            self.breaker.failure(channel, error)
+        state = self.breaker.health(channel).state
+        self.metrics.record(channel, "success" if ok else "failure", state)
 
     def channel(self, name: str | None) -> Channel | None:
         return self._by_name.get(name) if name else None

@@ -106,9 +106,35 @@ class StepRunner:
                 "the credits were refunded",
             )
             return
-        if not await store.mark_submitting(self.gateway.db, row.id, self.owner):
+        router = self.gateway.providers
+        channel: str | None = row.channel
+        tried: list[str] = []
+        while True:
+            if not await store.mark_submitting(
+                self.gateway.db, row.id, self.owner, provider=provider.name, channel=channel
+            ):
+                return
+            outcome = await provider.submit(job, ctx)
+            if not (isinstance(outcome, Failed) and outcome.retryable):
+                break
+            # The upstream refused before accepting (connect error, timeout, 429, 5xx):
+            # count it against the channel and fail over to the next one.
+            router.report(channel, ok=False, error=outcome.message)
+            if channel is None:
+                break
+            tried.append(channel)
+            following = router.candidates(row.model, exclude=tried)
+            if not following:
+                break
+            provider, channel = following[0].provider, following[0].name  # type: ignore[assignment]
+        if isinstance(outcome, Failed) and outcome.retryable:
+            if row.attempts < MAX_ATTEMPTS:
+                delay = 2.0**row.attempts
+                await store.clear_submitting(self.gateway.db, row.id, self.owner, delay=delay)
+            else:
+                await self._fail(row, outcome.code, outcome.message)
             return
-        outcome = await provider.submit(job, ctx)
+        router.report(channel, ok=True)  # a client-side 4xx is no fault of the channel
         if isinstance(outcome, Submitted):
             await store.record_submitted(
                 self.gateway.db,
@@ -121,10 +147,6 @@ class StepRunner:
             self.gateway.signals.changed(row.id)
         elif isinstance(outcome, Succeeded):
             await self._succeed(row, outcome)
-        elif outcome.retryable and row.attempts < MAX_ATTEMPTS:
-            await store.clear_submitting(
-                self.gateway.db, row.id, self.owner, delay=2.0**row.attempts
-            )
         else:
             await self._fail(row, outcome.code, outcome.message)
 

@@ -151,8 +151,11 @@ def _released(now: int, delay: float) -> dict[str, Any]:
     }
 
 
-async def mark_submitting(db: Database, task_id: str, owner: str) -> bool:
-    """Record that a submission is about to be sent (before the upstream call)."""
+async def mark_submitting(
+    db: Database, task_id: str, owner: str, *, provider: str, channel: str | None
+) -> bool:
+    """Record that a submission is about to be sent (before the upstream call), and to
+    which channel: after a crash, that channel is the one to ask."""
     now = now_ms()
     return await _update_held(
         db,
@@ -160,6 +163,8 @@ async def mark_submitting(db: Database, task_id: str, owner: str) -> bool:
         owner,
         status=Status.PROCESSING.value,
         submit_state="submitting",
+        provider=provider,
+        channel=channel,
         started_at=now,
         updated_at=now,
     )

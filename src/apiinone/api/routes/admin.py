@@ -124,3 +124,26 @@ async def admin_revoke_key(
     info = await revoke_key(gateway.db, None, key_id)
     gateway.keys.invalidate(info.key_hash)
     return envelope({**info.public(), "account_id": info.account_id})
+
+
+@router.get("/channels")
+async def admin_channels(_admin: AdminPrincipal, gateway: GatewayDep) -> FastJSON:
+    """Every provider channel with its circuit state (credentials are never shown)."""
+    router = gateway.providers
+    items = []
+    for channel in router.channels:
+        health = router.breaker.health(channel.name)
+        items.append(
+            {
+                "name": channel.name,
+                "adapter": channel.adapter,
+                "priority": channel.priority,
+                "weight": channel.weight,
+                "circuit": health.state.value,
+                "consecutive_failures": health.consecutive_failures,
+                "failures": health.total_failures,
+                "successes": health.total_successes,
+                "last_error": health.last_error,
+            }
+        )
+    return envelope({"items": items, "sandbox_mode": router.sandbox_mode})

@@ -35,5 +35,6 @@ async def readyz(gateway: GatewayDep) -> FastJSON:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(gateway: GatewayDep) -> Response:
+    body = generate_latest() + generate_latest(gateway.providers.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
