@@ -26,18 +26,16 @@ install: $(STAMP)
 run: install
 	$(BIN)/apiinone serve
 
-# Services and tools the suite uses for real: Redis (shared rate limits), curl (README quickstart).
+# Services and tools the suite uses for real: PostgreSQL, Redis, curl.
 system-deps:
-	@missing=""; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	command -v curl >/dev/null || missing="$$missing curl"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing$$missing"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	@bash scripts/test-services.sh
 
+TEST_POSTGRES ?= postgresql://apiinone:apiinone@127.0.0.1:5432/apiinone
+
+# The whole suite runs twice: on SQLite (the embedded default), then on PostgreSQL.
 test: install system-deps
 	$(BIN)/python -m pytest -q
+	APIINONE_TEST_POSTGRES=$(TEST_POSTGRES) $(BIN)/python -m pytest -q
 
 lint:
 	$(BIN)/ruff check src tests

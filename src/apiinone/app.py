@@ -48,10 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         gateway = Gateway.open(settings)
         app.state.gateway = gateway
         try:
-            if settings.worker_enabled:
-                async with running_background(gateway):
-                    yield
-            else:
+            async with running_background(gateway):
                 yield
         finally:
             await gateway.close()

@@ -1,4 +1,5 @@
-"""The gateway's background loops: the task worker and the webhook dispatcher."""
+"""The gateway's background loops: the task worker and webhook delivery (unless workers
+are disabled for this process), and the bus listener (always)."""
 
 from __future__ import annotations
 
@@ -14,26 +15,26 @@ __all__ = ["running_background"]
 
 
 @contextlib.asynccontextmanager
-async def running_background(gateway: Gateway) -> AsyncIterator[TaskWorker]:
+async def running_background(gateway: Gateway) -> AsyncIterator[None]:
     settings = gateway.settings
-    dispatcher = WebhookDispatcher(
-        gateway.db,
-        lambda: gateway.fetch_session,
-        schedule=settings.webhook_retry_schedule,
-        timeout=settings.webhook_timeout_seconds,
-        guard=gateway.guard,
-    )
-    gateway.webhooks = dispatcher
-    worker = TaskWorker(gateway)
     stop = asyncio.Event()
-    loops = [
-        asyncio.create_task(worker.run(stop), name="task-worker"),
-        asyncio.create_task(dispatcher.run(stop), name="webhook-dispatcher"),
-    ]
+    loops = [asyncio.create_task(gateway.bus.listen(stop, gateway.on_bus_message), name="bus")]
+    if settings.worker_enabled:
+        dispatcher = WebhookDispatcher(
+            gateway.db,
+            lambda: gateway.fetch_session,
+            schedule=settings.webhook_retry_schedule,
+            timeout=settings.webhook_timeout_seconds,
+            guard=gateway.guard,
+        )
+        gateway.webhooks = dispatcher
+        loops.append(asyncio.create_task(TaskWorker(gateway).run(stop), name="task-worker"))
+        loops.append(asyncio.create_task(dispatcher.run(stop), name="webhook-dispatcher"))
     try:
-        yield worker
+        yield
     finally:
         stop.set()
         gateway.signals.work_available()
-        dispatcher.wake()
+        if gateway.webhooks is not None:
+            gateway.webhooks.wake()
         await asyncio.gather(*loops, return_exceptions=True)

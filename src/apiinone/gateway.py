@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ import aiohttp
 from apiinone.auth.cache import KeyCache
 from apiinone.auth.keys import load_principal
 from apiinone.auth.principal import Principal
+from apiinone.bus import Bus
 from apiinone.catalog import Catalog, load_catalog
 from apiinone.db.engine import Database
 from apiinone.net.guard import UrlGuard
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Gateway"]
 
+log = logging.getLogger("apiinone.gateway")
+
 
 @dataclass
 class Gateway:
@@ -43,6 +47,7 @@ class Gateway:
     keys: KeyCache = field(init=False)
     signals: TaskSignals = field(default_factory=TaskSignals)
     webhooks: WebhookDispatcher | None = None
+    bus: Bus = field(init=False)
     # Work that must finish even when its request is gone (settling a cut stream).
     background: set[asyncio.Future[Any]] = field(default_factory=set)
     _session: aiohttp.ClientSession | None = field(default=None, init=False)
@@ -53,15 +58,47 @@ class Gateway:
             return await load_principal(self.db, key_hash)
 
         self.keys = KeyCache(loader, ttl=self.settings.key_cache_ttl_seconds)
+        self.bus = Bus(self.settings.redis_url)
+        if self.settings.storage_backend == "s3":
+            self.store = _s3_store(self)
+
+    async def key_changed(self, key_hash: str | None) -> None:
+        """Drop a key (None: every key) from this process's cache and every other one's."""
+        self.keys.invalidate(key_hash)
+        await self.bus.publish("key", key_hash or "*")
+
+    async def work_queued(self) -> None:
+        self.signals.work_available()
+        await self.bus.publish("work")
+
+    async def task_changed(self, task_id: str) -> None:
+        self.signals.changed(task_id)
+        await self.bus.publish("task", task_id)
+
+    def on_bus_message(self, kind: str, value: str) -> None:
+        if kind == "key":
+            self.keys.invalidate(None if value == "*" else value)
+        elif kind == "work":
+            self.signals.work_available()
+        elif kind == "task":
+            self.signals.changed(value)
 
     @classmethod
     def open(cls, settings: Settings) -> Gateway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = load_catalog(settings.catalog_file)
         channels = load_channels(settings.providers_file, {m.slug for m in catalog.models})
+        log.debug(
+            "gateway opening: database=%s storage=%s redis=%s channels=%d models=%d",
+            "sqlite" if settings.is_sqlite else "external",
+            settings.storage_backend,
+            "yes" if settings.redis_url else "no",
+            sum(len(chs) for chs in channels.values()),
+            len(catalog.models),
+        )
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url),
+            db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
             catalog=catalog,
             providers=ProviderRouter(
                 SandboxProvider(),
@@ -72,7 +109,7 @@ class Gateway:
                 ),
             ),
             limiter=RateLimiter(settings.redis_url),
-            store=LocalBlobStore(settings.data_dir / "blobs"),
+            store=LocalBlobStore(settings.data_dir / "blobs"),  # replaced below for S3
             guard=UrlGuard(
                 allow_private=settings.allow_private_urls,
                 allowed_hosts=settings.allowed_url_hosts,
@@ -105,4 +142,22 @@ class Gateway:
         for session in (self._session, self._fetch_session):
             if session is not None:
                 await session.close()
+        await self.bus.close()
         await self.db.dispose()
+
+
+def _s3_store(gateway: Gateway) -> BlobStore:
+    from apiinone.storage.s3 import S3BlobStore
+
+    settings = gateway.settings
+    assert settings.s3_endpoint_url and settings.s3_bucket and settings.s3_access_key_id
+    assert settings.s3_secret_access_key is not None
+    return S3BlobStore(
+        lambda: gateway.session,
+        endpoint=settings.s3_endpoint_url,
+        bucket=settings.s3_bucket,
+        access_key=settings.s3_access_key_id,
+        secret_key=settings.s3_secret_access_key.get_secret_value(),
+        region=settings.s3_region,
+        prefix=settings.s3_prefix,
+    )

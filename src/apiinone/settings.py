@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default: SQLite in data_dir"
     )
+    # Results and uploads: a local directory, or an S3-compatible bucket.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+
+    db_pool_size: int = Field(default=10, ge=1, le=500, description="per process (PostgreSQL)")
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -113,6 +123,23 @@ class Settings(BaseSettings):
         if len(set(raw[4:])) < 12:
             raise ValueError("APIINONE_ADMIN_KEY is too weak: it repeats too few characters")
         return value
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> Settings:
+        if self.storage_backend == "s3":
+            missing = [
+                name
+                for name in (
+                    "s3_endpoint_url",
+                    "s3_bucket",
+                    "s3_access_key_id",
+                    "s3_secret_access_key",
+                )
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(f"storage_backend s3 needs {', '.join(missing)}")
+        return self
 
     @model_validator(mode="after")
     def _production_refuses_defaults(self) -> Settings:

@@ -38,7 +38,7 @@ async def test_four_processes_200_holds_against_57(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     db = await open_db(path)
     acc = await new_account(db, credits=57)
-    url = f"sqlite+aiosqlite:///{path}"
+    url = db.url
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, url, acc, "50"], stdout=subprocess.PIPE, text=True

@@ -12,6 +12,7 @@ KEY = re.compile(r"aio_[A-Za-z0-9_-]{43,}")
 
 def test_accounts_keys_and_credits(tmp_path: Path) -> None:
     env = base_env(tmp_path / "data", APIINONE_SIGNUP_BONUS="25")
+    cli(["migrate"], env)
     out = cli(["accounts", "create", "ops@example.com", "--name", "Ops"], env).stdout
     account_id = re.search(r"account (acc_\S+)", out).group(1)  # type: ignore[union-attr]
     first_key = KEY.search(out).group(0)  # type: ignore[union-attr]
@@ -86,6 +87,20 @@ def test_settings_file_is_read(tmp_path: Path) -> None:
     config = tmp_path / "apiinone.toml"
     config.write_text("signup_bonus = 7\n")
     env = base_env(tmp_path / "data", APIINONE_CONFIG=str(config))
+    cli(["migrate"], env)
     out = cli(["accounts", "create", "toml@example.com"], env).stdout
     account_id = re.search(r"account (acc_\S+)", out).group(1)  # type: ignore[union-attr]
     assert "balance 8" in cli(["credits", "grant", account_id, "1"], env).stdout
+
+
+def test_operator_commands_ask_for_migrate_on_a_new_external_database(tmp_path: Path) -> None:
+    from tests.support import pg
+
+    if not pg.enabled():
+        env = base_env(tmp_path / "data")  # SQLite migrates itself: nothing to ask
+        assert cli(["accounts", "create", "auto@example.com"], env).returncode == 0
+        return
+    env = base_env(tmp_path / "fresh")
+    result = cli(["accounts", "create", "early@example.com"], env, check=False)
+    assert result.returncode == 2 and "apiinone migrate" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -308,7 +308,8 @@ class FakeReplicate:
         self.submissions += 1
         if self.counter_file is not None:
             with self.counter_file.open("a") as f:
-                f.write(f"{prediction_id}\n")
+                prompt = str(prediction.input.get("prompt", "")).replace("\n", " ")
+                f.write(f"{prediction_id}\t{prompt}\n")
                 f.flush()
                 os.fsync(f.fileno())
         if prediction.webhook and "completed" in prediction.events:

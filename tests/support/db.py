@@ -10,10 +10,12 @@ from apiinone.auth.accounts import create_account
 from apiinone.db.engine import Database
 from apiinone.db.migrate import upgrade
 from apiinone.db.tables import ledger, wallets
+from tests.support import pg
 
 
 async def open_db(path: Path) -> Database:
-    db = Database(f"sqlite+aiosqlite:///{path}")
+    url = pg.database_for(path) if pg.enabled() else f"sqlite+aiosqlite:///{path}"
+    db = Database(url)
     await upgrade(db)
     return db
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from tests.support import pg
+
 BIN = Path(sys.executable).parent
 
 
@@ -41,8 +43,17 @@ def cli(
 def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APIINONE_")}
     env.update({"APIINONE_DATA_DIR": str(data_dir), "APIINONE_LOG_LEVEL": "warning"})
+    if pg.enabled():
+        env["APIINONE_DATABASE_URL"] = pg.database_for(data_dir)
     env.update(extra)
     return env
+
+
+def stored_bytes(data_dir: Path) -> bytes:
+    """Everything the gateway stored in its database."""
+    if pg.enabled():
+        return pg.dump(data_dir)
+    return b"".join(p.read_bytes() for p in data_dir.glob("apiinone.db*"))
 
 
 @dataclass

@@ -73,5 +73,8 @@ webhook_secret = "{fake.secret}"
                 assert forged.status_code == 401
                 wrong = await c.post(f"/hooks/tasks/{task_id}/{'0' * 40}", content=b"{}")
                 assert wrong.status_code == 404
+                # MiniMax checks a callback URL by asking it to echo a challenge.
+                echoed = await c.post(hook, json={"challenge": "abc123"})
+                assert echoed.status_code == 200 and echoed.json() == {"challenge": "abc123"}
         finally:
             await asyncio.to_thread(server.stop)

@@ -18,6 +18,7 @@ def test_tasks_wait_for_a_worker_and_a_separate_worker_runs_them(tmp_path: Path)
         APIINONE_ADMIN_KEY=admin_key,
         APIINONE_WORKER_ENABLED="false",
         APIINONE_SANDBOX_SPEED="20",
+        APIINONE_RATE_LIMIT_PER_MINUTE="100000",
     )
     server = Server(data_dir=tmp_path / "gw", env=env).start()
     worker = None

@@ -51,7 +51,7 @@ async def test_concurrent_dispatchers_deliver_each_once(
     receiver = await receiver_factory(Answer(200, delay=0.05))
     ids = {await add_delivery(world, receiver.url) for _ in range(5)}
     # A second engine on the same file, as another process would have.
-    other_db = Database(str(world.db.engine.url))
+    other_db = Database(world.db.url)
     try:
         first = dispatcher_for(world.db, session)
         second = dispatcher_for(other_db, session)

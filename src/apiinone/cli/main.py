@@ -122,6 +122,8 @@ def worker() -> None:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
+            if not settings.worker_enabled:
+                settings.worker_enabled = True
             async with running_background(gateway):
                 console.print("API in One worker running; Ctrl-C to stop")
                 await stop.wait()

@@ -11,6 +11,7 @@ from apiinone.auth.accounts import create_account, find_account
 from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key
 from apiinone.auth.secrets import generate_key
 from apiinone.billing.ledger import adjust
+from apiinone.bus import Bus
 from apiinone.cli.runtime import console, run_with_db
 from apiinone.db.engine import Database
 from apiinone.settings import Settings
@@ -101,8 +102,11 @@ def keys_list(account: Annotated[str, typer.Argument(help="Account id or email")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key; it stops working within a second on every server."""
 
-    async def work(db: Database, _settings: Settings) -> None:
+    async def work(db: Database, settings: Settings) -> None:
         info = await revoke_key(db, None, key_id)
+        bus = Bus(settings.redis_url)  # tell running servers at once, where Redis is shared
+        await bus.publish("key", info.key_hash)
+        await bus.close()
         console.print(f"revoked {info.id}")
 
     run_with_db(work)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from apiinone.db.engine import Database
-from apiinone.db.migrate import upgrade
+from apiinone.db.migrate import is_current, upgrade
 from apiinone.errors import APIError
 from apiinone.settings import Settings, load_settings
 
@@ -41,6 +41,11 @@ def run_with_db(work: Callable[[Database, Settings], Awaitable[T]], *, migrate: 
         try:
             if migrate and settings.is_sqlite:
                 await upgrade(db)
+            elif migrate and not await is_current(db):
+                err_console.print(
+                    "[red]error[/red] the database is not migrated yet: run `apiinone migrate`"
+                )
+                raise typer.Exit(2)
             return await work(db, settings)
         finally:
             await db.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from apiinone.db.engine import Database
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["alembic_config", "is_current", "upgrade"]
 
 
 def alembic_config() -> Config:
@@ -28,3 +28,19 @@ def _upgrade(connection: Connection, revision: str) -> None:
 async def upgrade(db: Database, revision: str = "head") -> None:
     async with db.engine.begin() as conn:
         await conn.run_sync(_upgrade, revision)
+
+
+def _current_heads(connection: Connection) -> set[str]:
+    from alembic.migration import MigrationContext
+
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+async def is_current(db: Database) -> bool:
+    """Whether the database has every migration applied."""
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    async with db.engine.connect() as conn:
+        current = await conn.run_sync(_current_heads)
+    return current == heads

@@ -35,7 +35,7 @@ async def finish_task(
 
     row = await store.finish(gateway.db, task_id, outcome, owner=owner, on_terminal=on_terminal)
     if row is not None:
-        gateway.signals.changed(task_id)
+        await gateway.task_changed(task_id)
         if row.callback_url and gateway.webhooks is not None:
             gateway.webhooks.wake()
     return row

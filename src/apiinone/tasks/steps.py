@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -71,6 +72,24 @@ class StepRunner:
         )
 
     async def run(self, row: Row[Any]) -> None:
+        heartbeat = asyncio.create_task(self._keep_lease(row.id))
+        try:
+            await self._run(row)
+        finally:
+            heartbeat.cancel()
+
+    async def _keep_lease(self, task_id: str) -> None:
+        """Renew the lease every third of its length while the step runs, so no other
+        worker takes over a task whose upstream call is merely slow."""
+        lease = self.gateway.settings.task_lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            if not await store.renew_lease(
+                self.gateway.db, task_id, self.owner, lease_ms=int(lease * 1000)
+            ):
+                return
+
+    async def _run(self, row: Row[Any]) -> None:
         try:
             provider = self.gateway.providers.provider_for(row.provider, row.channel)
             job = await self.job(row)
@@ -144,7 +163,7 @@ class StepRunner:
                 state=outcome.state,
                 poll_after=outcome.poll_after,
             )
-            self.gateway.signals.changed(row.id)
+            await self.gateway.task_changed(row.id)
         elif isinstance(outcome, Succeeded):
             await self._succeed(row, outcome)
         else:
@@ -160,7 +179,7 @@ class StepRunner:
                 state=outcome.state,
                 poll_after=outcome.poll_after,
             )
-            self.gateway.signals.changed(row.id)
+            await self.gateway.task_changed(row.id)
         elif isinstance(outcome, Succeeded):
             await self._succeed(row, outcome)
         else:

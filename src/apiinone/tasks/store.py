@@ -31,6 +31,7 @@ __all__ = [
     "mark_submitting",
     "record_poll",
     "record_submitted",
+    "renew_lease",
     "retry_later",
 ]
 
@@ -103,7 +104,30 @@ async def claim_due(
     )
     if busy:
         due = and_(due, tasks.c.id.notin_(list(busy)))
+    lease = {
+        "lease_owner": owner,
+        "lease_until": now + lease_ms,
+        "attempts": tasks.c.attempts + 1,
+        "updated_at": now,
+    }
     async with db.write() as conn:
+        if not db.is_sqlite:
+            # PostgreSQL: workers skip each other's locked rows instead of queueing on them.
+            due_ids = (
+                select(tasks.c.id)
+                .where(due)
+                .order_by(tasks.c.next_run_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = await conn.execute(
+                update(tasks)
+                .where(tasks.c.id.in_(due_ids.scalar_subquery()))
+                .values(**lease)
+                .returning(*tasks.c)
+            )
+            return list(rows.fetchall())
+        # SQLite: the write lock is already exclusive; compare-and-set each row anyway.
         ids = [
             r.id
             for r in await conn.execute(
@@ -116,12 +140,7 @@ async def claim_due(
                 await conn.execute(
                     update(tasks)
                     .where(and_(tasks.c.id == task_id, due))
-                    .values(
-                        lease_owner=owner,
-                        lease_until=now + lease_ms,
-                        attempts=tasks.c.attempts + 1,
-                        updated_at=now,
-                    )
+                    .values(**lease)
                     .returning(*tasks.c)
                 )
             ).first()
@@ -149,6 +168,11 @@ def _released(now: int, delay: float) -> dict[str, Any]:
         "next_run_at": now + int(delay * 1000),
         "updated_at": now,
     }
+
+
+async def renew_lease(db: Database, task_id: str, owner: str, *, lease_ms: int) -> bool:
+    """Keep a task this worker is still working on (a long upstream call)."""
+    return await _update_held(db, task_id, owner, lease_until=now_ms() + lease_ms)
 
 
 async def mark_submitting(

@@ -122,5 +122,5 @@ async def create_task(gateway: Gateway, principal: Principal, endpoint: str, bod
             )
         )
         row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).one()
-    gateway.signals.work_available()
+    await gateway.work_queued()
     return row

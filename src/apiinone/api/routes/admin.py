@@ -79,7 +79,7 @@ async def admin_update_account(
     account_id: AccountId, body: AccountUpdate, _admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
     account = await set_disabled(gateway.db, account_id, body.disabled)
-    gateway.keys.invalidate()
+    await gateway.key_changed(None)
     return envelope(account.public())
 
 
@@ -122,7 +122,7 @@ async def admin_revoke_key(
     key_id: Annotated[str, Path(max_length=40)], _admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
     info = await revoke_key(gateway.db, None, key_id)
-    gateway.keys.invalidate(info.key_hash)
+    await gateway.key_changed(info.key_hash)
     return envelope({**info.public(), "account_id": info.account_id})
 
 

@@ -80,7 +80,7 @@ async def update_my_key(
     if "allowed_models" in fields:
         fields["allowed_models"] = check_models(gateway, body.allowed_models)
     info = await update_key(gateway.db, principal.account_id, key_id, **fields)
-    gateway.keys.invalidate(info.key_hash)
+    await gateway.key_changed(info.key_hash)
     return envelope(info.public())
 
 
@@ -92,12 +92,12 @@ async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) 
         key_id,
         grace_seconds=gateway.settings.rotation_grace_seconds,
     )
-    gateway.keys.invalidate(old.key_hash)
+    await gateway.key_changed(old.key_hash)
     return envelope({**new.public(), "key": raw, "replaces": old.public()}, status_code=201)
 
 
 @router.delete("/{key_id}")
 async def revoke_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
     info = await revoke_key(gateway.db, principal.account_id, key_id)
-    gateway.keys.invalidate(info.key_hash)
+    await gateway.key_changed(info.key_hash)
     return envelope(info.public())

@@ -10,10 +10,12 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
+from apiinone.api.render import FastJSON
 from apiinone.errors import AuthenticationFailed, NotFound
 from apiinone.tasks.control import load_task_any
 from apiinone.tasks.hooks import poll_now, valid_token
@@ -37,6 +39,17 @@ def _verifier(adapter: str) -> Callable[[str, Mapping[str, str], bytes], Any] | 
     return verify
 
 
+def _challenge(body: bytes) -> str | None:
+    if not body.startswith(b"{") or b"challenge" not in body:
+        return None
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    value = parsed.get("challenge") if isinstance(parsed, dict) else None
+    return value if isinstance(value, str) and len(parsed) == 1 else None
+
+
 @router.post("/hooks/tasks/{task_id}/{token}", status_code=204)
 async def provider_hook(
     task_id: Annotated[str, Path(max_length=64)],
@@ -46,17 +59,20 @@ async def provider_hook(
 ) -> Response:
     if not valid_token(gateway.settings, task_id, token):
         raise NotFound("No such hook")
+    body = await request.body()
+    challenge = _challenge(body)
+    if challenge is not None:  # MiniMax checks a callback URL by asking it to echo this
+        return FastJSON({"challenge": challenge})
     row = await load_task_any(gateway, task_id)
     channel = gateway.providers.channel(row.channel)
     if channel is not None:
         secret = channel.options.get("webhook_secret")
         verify = _verifier(channel.adapter)
         if isinstance(secret, str) and verify is not None:
-            body = await request.body()
             try:
                 verify(secret, dict(request.headers), body)
             except Exception as exc:
                 raise AuthenticationFailed("The webhook signature does not verify") from exc
     if await poll_now(gateway.db, task_id):
-        gateway.signals.work_available()
+        await gateway.work_queued()
     return Response(status_code=204)

@@ -1,0 +1,180 @@
+"""The shipped examples/providers.toml: every catalog model bound, every channel loadable,
+and no credential written into the file."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apiinone.catalog import load_catalog
+from apiinone.providers.channels import ADAPTERS, load_channels
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "providers.toml"
+TEXT = EXAMPLE.read_text()
+DOCUMENT = tomllib.loads(TEXT)
+CHANNELS: list[dict[str, Any]] = DOCUMENT.get("channels", [])
+CATALOG_SLUGS = frozenset(model.slug for model in load_catalog().models)
+# What keys look like at the providers this file names (OpenAI/DeepSeek, Replicate, fal's
+# "Authorization: Key ...", Google): none of it may appear as a value.
+CREDENTIAL_PREFIXES = ("sk-", "r8_", "Key ", "AIza")
+ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+CHANNEL_HEADER = re.compile(r"^\[\[channels\]\][ \t]*$", re.MULTILINE)
+
+
+def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (dotted path, value) in a parsed TOML value, tables and arrays included."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{path}[{index}]")
+
+
+def _keys(value: Any) -> Iterator[tuple[str, str]]:
+    """Every (dotted path, key) of every table in a parsed TOML value."""
+    for path, item in _walk(value):
+        if isinstance(item, dict):
+            for key in item:
+                yield path, str(key)
+
+
+def _missing_builder(adapter: str) -> str | None:
+    """Why the adapter's ``build`` cannot be imported yet, or None when it can."""
+    target = ADAPTERS.get(adapter)
+    if target is None:
+        return None  # an unknown adapter is a failure, not a skip (see the test below)
+    module, _, function = target.partition(":")
+    try:
+        getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as exc:
+        return f"adapter {adapter!r} is not written yet ({target} does not import: {exc})"
+    return None
+
+
+def _channel_blocks() -> dict[str, str]:
+    """Each channel's own TOML text (its ``[[channels]]`` table and sub-tables), by name."""
+    starts = [match.start() for match in CHANNEL_HEADER.finditer(TEXT)]
+    blocks: dict[str, str] = {}
+    for begin, end in zip(starts, [*starts[1:], len(TEXT)], strict=True):
+        block = TEXT[begin:end]
+        (channel,) = tomllib.loads(block)["channels"]
+        blocks[str(channel["name"])] = block
+    return blocks
+
+
+BLOCKS = _channel_blocks()
+
+
+@pytest.fixture
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dummy value for every variable the file names, so the channels can load."""
+    for name in sorted({str(channel["credential_env"]) for channel in CHANNELS}):
+        monkeypatch.setenv(name, "dummy-credential-for-tests")
+
+
+def test_the_file_has_channels() -> None:
+    assert CHANNELS, "examples/providers.toml defines no [[channels]]"
+    assert set(BLOCKS) == {str(channel["name"]) for channel in CHANNELS}
+
+
+def test_every_catalog_model_has_a_channel() -> None:
+    """Counted from the TOML itself, so a channel whose adapter is missing still counts."""
+    bound = {slug for channel in CHANNELS for slug in channel.get("models", {})}
+    assert sorted(CATALOG_SLUGS - bound) == [], "catalog models without a channel"
+    assert sorted(bound - CATALOG_SLUGS) == [], "bindings for models the catalog lacks"
+
+
+def test_every_channel_binds_real_upstream_ids() -> None:
+    for channel in CHANNELS:
+        models = channel.get("models", {})
+        assert models, f"channel {channel['name']} binds no model"
+        for slug, upstream in models.items():
+            assert isinstance(upstream, str) and upstream.strip(), f"{channel['name']}: {slug}"
+
+
+def test_every_adapter_is_registered() -> None:
+    unknown = {
+        str(channel["name"]): channel.get("adapter")
+        for channel in CHANNELS
+        if channel.get("adapter") not in ADAPTERS
+    }
+    assert unknown == {}, f"adapters not in ADAPTERS ({sorted(ADAPTERS)})"
+
+
+def test_channel_names_are_unique() -> None:
+    names = [str(channel["name"]) for channel in CHANNELS]
+    assert len(names) == len(set(names))
+
+
+def test_credentials_are_only_named() -> None:
+    for channel in CHANNELS:
+        env = channel.get("credential_env")
+        assert isinstance(env, str) and ENV_NAME.fullmatch(env), channel["name"]
+        assert "credential_file" not in channel, channel["name"]
+
+
+def test_no_value_looks_like_a_credential() -> None:
+    credential_keys = [path for path, key in _keys(DOCUMENT) if key == "credential"]
+    assert credential_keys == [], "a `credential =` key puts the secret in the file"
+    assert not re.search(r"^\s*credential\s*=", TEXT, re.MULTILINE)
+    suspicious = [
+        (path, value)
+        for path, value in _walk(DOCUMENT)
+        if isinstance(value, str) and value.startswith(CREDENTIAL_PREFIXES)
+    ]
+    assert suspicious == []
+    keys = [(path, key) for path, key in _keys(DOCUMENT) if key.startswith(CREDENTIAL_PREFIXES)]
+    assert keys == []
+
+
+def test_models_bound_twice_fail_over_in_order() -> None:
+    """A model with several channels has one primary: distinct priorities, lowest first."""
+    priorities: dict[str, list[int]] = {}
+    for channel in CHANNELS:
+        for slug in channel.get("models", {}):
+            priorities.setdefault(slug, []).append(int(channel.get("priority", 0)))
+    tied = {slug: found for slug, found in priorities.items() if len(set(found)) != len(found)}
+    assert tied == {}, "models whose channels share a priority (no failover order)"
+
+
+@pytest.mark.parametrize("name", sorted(BLOCKS))
+def test_channel_loads(name: str, credentials: None, tmp_path: Path) -> None:
+    """Each channel on its own through load_channels: its adapter builds it, its options
+    pass the adapter's checks, and every model it binds gets a channel."""
+    (channel,) = tomllib.loads(BLOCKS[name])["channels"]
+    reason = _missing_builder(str(channel.get("adapter")))
+    if reason is not None:
+        pytest.skip(reason)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(BLOCKS[name])
+    loaded = load_channels(path, set(CATALOG_SLUGS))
+    assert set(loaded) == set(channel["models"])
+    for slug, built in loaded.items():
+        (one,) = built
+        assert one.name == f"{name}/{slug}"
+        assert one.adapter == channel["adapter"]
+        assert one.priority == int(channel.get("priority", 0))
+
+
+def test_whole_file_loads(credentials: None) -> None:
+    missing = sorted(
+        {
+            reason
+            for channel in CHANNELS
+            if (reason := _missing_builder(str(channel.get("adapter")))) is not None
+        }
+    )
+    if missing:
+        pytest.skip("; ".join(missing))
+    loaded = load_channels(EXAMPLE, set(CATALOG_SLUGS))
+    assert sorted(CATALOG_SLUGS - set(loaded)) == []
+    for slug, channels in loaded.items():
+        assert channels, slug

@@ -1,0 +1,77 @@
+"""PostgreSQL for the suite: with APIINONE_TEST_POSTGRES set (an admin URL such as
+``postgresql://apiinone:apiinone@127.0.0.1:5432/apiinone``), every gateway and unit-test
+database is a database of its own on that server, named after its data directory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ADMIN_URL = os.environ.get("APIINONE_TEST_POSTGRES", "")
+
+
+def enabled() -> bool:
+    return bool(ADMIN_URL)
+
+
+def _psql(sql: str, database: str | None = None) -> str:
+    parts = urlsplit(ADMIN_URL)
+    env = {**os.environ, "PGPASSWORD": parts.password or ""}
+    result = subprocess.run(
+        [
+            "psql",
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            "-d",
+            database or parts.path.lstrip("/"),
+            "-tAqc",
+            sql,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"psql failed: {result.stderr}")
+    return result.stdout
+
+
+def database_for(data_dir: Path) -> str:
+    """The asyncpg URL of the database belonging to ``data_dir`` (created on first use)."""
+    name = "t_" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:20]
+    if not _psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip():
+        _psql(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(ADMIN_URL)
+    return f"postgresql+asyncpg://{parts.netloc}/{name}"
+
+
+def dump(data_dir: Path) -> bytes:
+    """Everything stored in that database, as text (to search for leaked secrets)."""
+    name = database_for(data_dir).rsplit("/", 1)[1]
+    parts = urlsplit(ADMIN_URL)
+    result = subprocess.run(
+        [
+            "pg_dump",
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            "--data-only",
+            name,
+        ],
+        env={**os.environ, "PGPASSWORD": parts.password or ""},
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
