@@ -104,3 +104,50 @@ def test_operator_commands_ask_for_migrate_on_a_new_external_database(tmp_path: 
     result = cli(["accounts", "create", "early@example.com"], env, check=False)
     assert result.returncode == 2 and "apiinone migrate" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    import httpx
+
+    from apiinone.auth.secrets import generate_key
+    from tests.support.server import BIN, free_port
+
+    admin_key = generate_key()
+    env = base_env(tmp_path / "data", APIINONE_ADMIN_KEY=admin_key, APIINONE_LOG_LEVEL="info")
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "apiinone"), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {admin_key}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as c:
+            statuses = [c.get("/api/v1/account").status_code for _ in range(20)]
+            task = c.post(
+                "/api/v1/images/generations", json={"model": "flux-2", "prompt": "two workers"}
+            ).json()["data"]["task_id"]
+            for _ in range(100):
+                status = c.get(f"/api/v1/tasks/{task}").json()["data"]["status"]
+                if status != "IN_PROGRESS":
+                    break
+                time.sleep(0.2)
+        assert statuses == [200] * 20 and status == "SUCCESS"
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert output.count("Started server process") == 2
