@@ -71,3 +71,22 @@ async def test_twenty_concurrent_duplicates_make_one_task(
         tasks = (await client.get("/api/v1/tasks")).json()["data"]["items"]
         holds = (await client.get("/api/v1/usage", params={"kind": "hold"})).json()["data"]["items"]
     assert len(tasks) == 1 and len(holds) == 1
+
+
+def test_a_streaming_answer_with_a_key_streams_to_the_end(
+    server: Server, make_account: Callable[..., Account]
+) -> None:
+    acc = make_account(credits=1000)
+    body = {
+        "model": "gemini",
+        "stream": True,
+        "messages": [{"role": "user", "content": "one two three four five"}],
+    }
+    with (
+        server.client(acc.key) as c,
+        c.stream(
+            "POST", "/v1/chat/completions", json=body, headers={"Idempotency-Key": "stream-1"}
+        ) as r,
+    ):
+        lines = [line for line in r.iter_lines() if line.startswith("data: ")]
+    assert len(lines) > 5 and lines[-1] == "data: [DONE]"

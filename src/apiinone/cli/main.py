@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from apiinone.auth.bootstrap import bootstrap_admin
-from apiinone.cli import operator
+from apiinone.cli import operator, user
 from apiinone.cli.runtime import console, err_console, run_with_db, settings_or_exit
 from apiinone.db.engine import Database
 from apiinone.db.migrate import upgrade
@@ -24,6 +24,7 @@ app = typer.Typer(
 app.add_typer(operator.accounts, name="accounts")
 app.add_typer(operator.keys, name="keys")
 app.add_typer(operator.credits, name="credits")
+user.register(app)
 
 
 @app.command()

@@ -92,10 +92,17 @@ class IdempotencyMiddleware:
         if outcome is Claim.REPLAY and saved is not None:
             await _replay(send, saved)
             return
-        await self._run_and_keep(scope, body, send, gateway, principal.account_id, key)
+        await self._run_and_keep(scope, body, receive, send, gateway, principal.account_id, key)
 
     async def _run_and_keep(
-        self, scope: Scope, body: bytes, send: Send, gateway: Any, account_id: str, key: str
+        self,
+        scope: Scope,
+        body: bytes,
+        receive: Receive,
+        send: Send,
+        gateway: Any,
+        account_id: str,
+        key: str,
     ) -> None:
         status = 500
         kept_headers: list[tuple[str, str]] = []
@@ -108,7 +115,7 @@ class IdempotencyMiddleware:
             if not sent_body:
                 sent_body = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
+            return await receive()  # only a real disconnect ends a streaming answer
 
         async def capture(message: Message) -> None:
             nonlocal status, streaming

@@ -1,0 +1,1 @@
+"""One module per area of the native API, each with a sync and an async class."""
