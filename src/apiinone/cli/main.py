@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apiinone.auth.bootstrap import bootstrap_admin
 from apiinone.cli import operator, user
 from apiinone.cli.runtime import console, err_console, run_with_db, settings_or_exit
-from apiinone.db.engine import Database
-from apiinone.db.migrate import upgrade
-from apiinone.settings import Settings
+
+if TYPE_CHECKING:
+    from apiinone.db.engine import Database
+    from apiinone.settings import Settings
 
 app = typer.Typer(
     name="apiinone",
@@ -30,6 +30,8 @@ user.register(app)
 @app.command()
 def migrate() -> None:
     """Apply the database migrations."""
+
+    from apiinone.db.migrate import upgrade
 
     async def work(db: Database, _settings: Settings) -> None:
         await upgrade(db)
@@ -50,6 +52,9 @@ def serve(
     settings = settings_or_exit()
     host = host or settings.host
     port = port or settings.port
+
+    from apiinone.auth.bootstrap import bootstrap_admin
+    from apiinone.db.migrate import upgrade
 
     async def prepare(db: Database, settings: Settings) -> None:
         await upgrade(db)
@@ -109,6 +114,7 @@ def worker() -> None:
     import signal
 
     from apiinone.background import running_background
+    from apiinone.db.migrate import upgrade
     from apiinone.gateway import Gateway
 
     settings = settings_or_exit()

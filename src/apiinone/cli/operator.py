@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from apiinone.auth.accounts import create_account, find_account
-from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key
-from apiinone.auth.secrets import generate_key
-from apiinone.billing.ledger import adjust
-from apiinone.bus import Bus
 from apiinone.cli.runtime import console, run_with_db
-from apiinone.db.engine import Database
-from apiinone.settings import Settings
+
+if TYPE_CHECKING:
+    from apiinone.db.engine import Database
+    from apiinone.settings import Settings
 
 accounts = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -29,6 +26,9 @@ def accounts_create(
     with_key: Annotated[bool, typer.Option(help="Also create an API key")] = True,
 ) -> None:
     """Create an account (with the sign-up bonus) and, by default, an API key."""
+    from apiinone.auth.accounts import create_account
+    from apiinone.auth.keys import create_key
+
 
     async def work(db: Database, settings: Settings) -> None:
         account = await create_account(
@@ -50,6 +50,8 @@ def accounts_create(
 @keys.command("generate")
 def keys_generate() -> None:
     """Print a fresh random key (e.g. for APIINONE_ADMIN_KEY); stores nothing."""
+    from apiinone.auth.secrets import generate_key
+
     console.print(generate_key(), soft_wrap=True)
 
 
@@ -63,6 +65,9 @@ def keys_create(
     model: Annotated[list[str] | None, typer.Option(help="Allowed model (repeatable)")] = None,
 ) -> None:
     """Create an API key for an account."""
+    from apiinone.auth.accounts import find_account
+    from apiinone.auth.keys import KeyLimits, create_key
+
 
     async def work(db: Database, _settings: Settings) -> None:
         target = await find_account(db, account)
@@ -86,6 +91,9 @@ def keys_create(
 @keys.command("list")
 def keys_list(account: Annotated[str, typer.Argument(help="Account id or email")]) -> None:
     """List an account's keys (never the keys themselves)."""
+    from apiinone.auth.accounts import find_account
+    from apiinone.auth.keys import list_keys
+
 
     async def work(db: Database, _settings: Settings) -> None:
         target = await find_account(db, account)
@@ -101,6 +109,9 @@ def keys_list(account: Annotated[str, typer.Argument(help="Account id or email")
 @keys.command("revoke")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key; it stops working within a second on every server."""
+    from apiinone.auth.keys import revoke_key
+    from apiinone.bus import Bus
+
 
     async def work(db: Database, settings: Settings) -> None:
         info = await revoke_key(db, None, key_id)
@@ -120,6 +131,9 @@ def credits_grant(
     test: Annotated[bool, typer.Option("--test", help="Grant test credits")] = False,
 ) -> None:
     """Grant (or with a negative amount, deduct) credits; one ledger row."""
+    from apiinone.auth.accounts import find_account
+    from apiinone.billing.ledger import adjust
+
 
     async def work(db: Database, _settings: Settings) -> None:
         target = await find_account(db, account)

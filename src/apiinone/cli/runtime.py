@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from apiinone.db.engine import Database
-from apiinone.db.migrate import is_current, upgrade
-from apiinone.errors import APIError
-from apiinone.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from apiinone.db.engine import Database
+    from apiinone.settings import Settings
 
 __all__ = ["console", "err_console", "run_with_db", "settings_or_exit"]
 
@@ -23,6 +21,10 @@ err_console = Console(stderr=True)
 
 
 def settings_or_exit() -> Settings:
+    from pydantic import ValidationError
+
+    from apiinone.settings import load_settings
+
     try:
         return load_settings()
     except ValidationError as exc:
@@ -33,6 +35,10 @@ def settings_or_exit() -> Settings:
 
 
 def run_with_db(work: Callable[[Database, Settings], Awaitable[T]], *, migrate: bool = True) -> T:
+    from apiinone.db.engine import Database
+    from apiinone.db.migrate import is_current, upgrade
+    from apiinone.errors import APIError
+
     settings = settings_or_exit()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
