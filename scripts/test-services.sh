@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install and start what the test suite talks to for real: PostgreSQL (Debian's cluster,
 # with a role and database for the tests), Redis (the tests start their own servers),
-# curl (the README quickstart). Idempotent; needs root or sudo for apt-get.
+# curl (the README quickstart), Debian's chromium (the dashboard's Playwright tests drive
+# /usr/bin/chromium; `playwright install` is never run). Idempotent; needs root or sudo.
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" = "0" ] || SUDO="sudo"
@@ -10,6 +11,7 @@ missing=""
 command -v redis-server >/dev/null || missing="$missing redis-server"
 command -v curl >/dev/null || missing="$missing curl"
 command -v pg_ctlcluster >/dev/null || missing="$missing postgresql"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 if [ -n "$missing" ]; then
   echo "installing$missing"
   $SUDO apt-get update -qq
@@ -33,4 +35,4 @@ as_postgres psql -tAqc "SELECT 1 FROM pg_roles WHERE rolname = 'apiinone'" | gre
   || as_postgres psql -qc "CREATE ROLE apiinone LOGIN CREATEDB PASSWORD 'apiinone'"
 as_postgres psql -tAqc "SELECT 1 FROM pg_database WHERE datname = 'apiinone'" | grep -q 1 \
   || as_postgres psql -qc "CREATE DATABASE apiinone OWNER apiinone"
-echo "services ready: PostgreSQL $version on 127.0.0.1:5432, redis-server, curl"
+echo "services ready: PostgreSQL $version on 127.0.0.1:5432, redis-server, curl, chromium"

@@ -28,6 +28,7 @@ from apiinone.api.routes import (
     webhooks,
 )
 from apiinone.background import running_background
+from apiinone.dashboard import install_dashboard
 from apiinone.gateway import Gateway
 from apiinone.idempotency import IdempotencyMiddleware
 from apiinone.settings import Settings, load_settings
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
         admin,
     ):
         app.include_router(module.router)
+    install_dashboard(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["CreditPackage", "Settings", "load_settings"]
 
 KEY_PATTERN = re.compile(r"^aio_(test_)?[A-Za-z0-9_-]{43,}$")
 DEFAULT_SECRET = "change-me"
@@ -27,6 +27,15 @@ DEFAULT_SECRET = "change-me"
 
 def _config_file() -> Path:
     return Path(os.environ.get("APIINONE_CONFIG", "apiinone.toml"))
+
+
+class CreditPackage(BaseModel):
+    """A top-up offer: ``credits`` for ``price_cents`` in ``Settings.stripe_currency``."""
+
+    id: str = Field(pattern="^[a-z0-9_-]{1,40}$")
+    name: str = Field(min_length=1, max_length=80)
+    credits: int = Field(gt=0)
+    price_cents: int = Field(ge=50, description="Stripe's smallest charge is about 50 cents")
 
 
 class Settings(BaseSettings):
@@ -96,6 +105,28 @@ class Settings(BaseSettings):
     rotation_grace_seconds: int = Field(default=0, ge=0)
     log_level: str = "info"
 
+    # Dashboard (the HTML pages at /): sessions, sign-up, top-up.
+    signup_enabled: bool = True
+    session_lifetime_hours: float = Field(default=7 * 24, gt=0, le=90 * 24)
+    login_attempts_per_minute: int = Field(
+        default=10, ge=1, description="per email and client address"
+    )
+    signups_per_minute: int = Field(default=5, ge=1, description="per client address")
+    # Stripe Checkout: without a secret key, top-up offers redemption codes only.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = Field(
+        default=None, description="another Stripe API address (a local fake in tests)"
+    )
+    stripe_currency: str = Field(default="usd", pattern="^[a-z]{3}$")
+    credit_packages: list[CreditPackage] = Field(
+        default_factory=lambda: [
+            CreditPackage(id="starter", name="Starter", credits=1_000, price_cents=1_000),
+            CreditPackage(id="builder", name="Builder", credits=5_500, price_cents=5_000),
+            CreditPackage(id="scale", name="Scale", credits=12_000, price_cents=10_000),
+        ]
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -150,6 +181,18 @@ class Settings(BaseSettings):
                     "production mode refuses the default secret_key: set APIINONE_SECRET_KEY "
                     "to at least 32 random characters"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _topup_consistent(self) -> Settings:
+        if self.stripe_secret_key is not None and self.stripe_webhook_secret is None:
+            raise ValueError(
+                "stripe_secret_key needs stripe_webhook_secret too: without the webhook, "
+                "paid orders would never be credited"
+            )
+        ids = [p.id for p in self.credit_packages]
+        if len(set(ids)) != len(ids):
+            raise ValueError("credit_packages: every package needs its own id")
         return self
 
     @property

@@ -29,7 +29,6 @@ def accounts_create(
     from apiinone.auth.accounts import create_account
     from apiinone.auth.keys import create_key
 
-
     async def work(db: Database, settings: Settings) -> None:
         account = await create_account(
             db,
@@ -68,7 +67,6 @@ def keys_create(
     from apiinone.auth.accounts import find_account
     from apiinone.auth.keys import KeyLimits, create_key
 
-
     async def work(db: Database, _settings: Settings) -> None:
         target = await find_account(db, account)
         info, raw = await create_key(
@@ -94,7 +92,6 @@ def keys_list(account: Annotated[str, typer.Argument(help="Account id or email")
     from apiinone.auth.accounts import find_account
     from apiinone.auth.keys import list_keys
 
-
     async def work(db: Database, _settings: Settings) -> None:
         target = await find_account(db, account)
         table = Table("id", "name", "key", "mode", "status")
@@ -111,7 +108,6 @@ def keys_revoke(key_id: str) -> None:
     """Revoke a key; it stops working within a second on every server."""
     from apiinone.auth.keys import revoke_key
     from apiinone.bus import Bus
-
 
     async def work(db: Database, settings: Settings) -> None:
         info = await revoke_key(db, None, key_id)
@@ -133,7 +129,6 @@ def credits_grant(
     """Grant (or with a negative amount, deduct) credits; one ledger row."""
     from apiinone.auth.accounts import find_account
     from apiinone.billing.ledger import adjust
-
 
     async def work(db: Database, _settings: Settings) -> None:
         target = await find_account(db, account)

@@ -27,6 +27,11 @@ __all__ = [
     "idempotency_keys",
     "ledger",
     "metadata",
+    "orders",
+    "price_overrides",
+    "redemption_batches",
+    "redemption_codes",
+    "sessions",
     "tasks",
     "wallets",
     "webhook_attempts",
@@ -250,4 +255,81 @@ idempotency_keys = Table(
     Column("expires_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "key", name="pk_idempotency_keys"),
     Index("ix_idempotency_keys_expires", "expires_at"),
+)
+
+# Dashboard sessions: the cookie holds 32 random bytes; only their SHA-256 is stored.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("user_agent", String(300), nullable=True),
+    Index("ix_sessions_account", "account_id"),
+    Index("ix_sessions_expires", "expires_at"),
+)
+
+# Top-up orders. status moves only by compare-and-set: pending -> paid | expired | failed;
+# the move to paid is in the same transaction as its "topup" ledger row.
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("package_id", String(40), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("provider_session_id", String(255), nullable=True, unique=True),
+    Column("provider_payment_id", String(255), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("paid_at", BigInteger, nullable=True),
+    Index("ix_orders_account", "account_id", "created_at"),
+    CheckConstraint("credits > 0", name="credits_positive"),
+)
+
+redemption_batches = Table(
+    "redemption_batches",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    CheckConstraint("credits > 0", name="credits_positive"),
+)
+
+# One row per code: only the SHA-256 of the normalized code is stored (80 random bits, so
+# the hash cannot be reversed by guessing). redeemed_by is set once, by compare-and-set,
+# in the same transaction as the "redeem" ledger row.
+redemption_codes = Table(
+    "redemption_codes",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("batch_id", String(40), ForeignKey("redemption_batches.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("last4", String(4), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("redeemed_by", String(40), ForeignKey("accounts.id"), nullable=True),
+    Column("redeemed_at", BigInteger, nullable=True),
+    Index("ix_redemption_codes_batch", "batch_id"),
+)
+
+# Price overrides set in the admin console: the [models.price] table of one model, as JSON,
+# applied over the shipped catalog and the operator's catalog file.
+price_overrides = Table(
+    "price_overrides",
+    metadata,
+    Column("slug", String(120), primary_key=True),
+    Column("price", Text, nullable=False),
+    Column("updated_by", String(40), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
 )

@@ -1,0 +1,62 @@
+"""The dashboard: server-rendered pages at ``/`` for people (sign-up, keys, tasks, usage,
+webhooks, models, playground, billing) and the admin console at ``/admin``.
+
+The JSON API stays the product; these pages call the same services as the API routes,
+as the signed-in account. ``install_dashboard(app)`` is the one wiring call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from apiinone.dashboard.deps import LoginRequired, PageError
+from apiinone.dashboard.price_overrides import CatalogSync
+from apiinone.dashboard.routes import (
+    admin,
+    api,
+    auth,
+    billing,
+    keys,
+    models,
+    overview,
+    tasks,
+    usage,
+    webhooks,
+)
+from apiinone.dashboard.web import ask_login, page
+
+__all__ = ["install_dashboard"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    return ask_login(request)
+
+
+async def _page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    user = request.scope.get("state", {}).get("dashboard_user")
+    return page(
+        request,
+        "error.html",
+        user=user,
+        status=exc.status,
+        title=exc.title,
+        text=exc.message,
+    )
+
+
+def install_dashboard(app: FastAPI) -> None:
+    """Add the pages, their JSON endpoints, the static files, and the price-override sync."""
+    for module in (auth, overview, keys, tasks, usage, webhooks, models, billing, admin, api):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PageError, _page_error)
+    app.add_middleware(CatalogSync)

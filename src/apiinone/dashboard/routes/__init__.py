@@ -1,0 +1,1 @@
+"""The dashboard's routers, one per page (or group of pages)."""

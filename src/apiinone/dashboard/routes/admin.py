@@ -1,0 +1,441 @@
+"""The admin console (admin accounts only): users, credits, models and prices, channels,
+tasks across accounts, redemption codes."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from typing import Annotated, Any
+
+import aiohttp
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from apiinone.api.deps import GatewayDep
+from apiinone.api.routes.tasks import PUBLIC_TO_INTERNAL
+from apiinone.auth.accounts import get_account, set_disabled
+from apiinone.auth.keys import list_keys
+from apiinone.billing.ledger import adjust, get_wallet
+from apiinone.billing.redeem import MAX_BATCH, batch_codes, create_batch, get_batch, list_batches
+from apiinone.catalog import price_summary, price_table
+from apiinone.dashboard.deps import AdminUser, CsrfAdmin, PageError, User
+from apiinone.dashboard.media import split_cursor
+from apiinone.dashboard.price_overrides import (
+    delete_override,
+    load_overrides,
+    price_toml,
+    raw_price,
+    save_override,
+)
+from apiinone.dashboard.queries import LedgerFilter, account_rows, admin_tasks, ledger_page
+from apiinone.dashboard.routes.tasks import STATUSES, task_detail, task_rows
+from apiinone.dashboard.sessions import end_account_sessions
+from apiinone.dashboard.web import page, redirect
+from apiinone.db.engine import now_ms
+from apiinone.errors import APIError, NotFound
+from apiinone.gateway import Gateway
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=20_000)]
+PAGE_SIZE = 50
+
+
+@router.get("")
+async def admin_home(request: Request, user: AdminUser) -> Response:
+    return redirect(request, "/admin/users")
+
+
+# ── users ──────────────────────────────────────────────────────────────────────────────
+
+
+@router.get("/users")
+async def users_page(
+    request: Request, user: AdminUser, gateway: GatewayDep, q: str = "", page_no: int = 1
+) -> Response:
+    page_no = max(1, min(page_no, 10_000))
+    rows = await account_rows(
+        gateway.db, search=q[:320] or None, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE
+    )
+    return page(
+        request,
+        "admin/users.html",
+        user=user,
+        rows=rows[:PAGE_SIZE],
+        q=q,
+        page_no=page_no,
+        more=len(rows) > PAGE_SIZE,
+    )
+
+
+async def _account_or_404(gateway: Gateway, account_id: str) -> Any:
+    try:
+        async with gateway.db.read() as conn:
+            return await get_account(conn, account_id[:40])
+    except NotFound as exc:
+        raise PageError(404, "No such account", f"There is no account {account_id[:40]}.") from exc
+
+
+@router.get("/users/{account_id}")
+async def user_page(
+    request: Request, account_id: str, user: AdminUser, gateway: GatewayDep
+) -> Response:
+    account = await _account_or_404(gateway, account_id)
+    async with gateway.db.read() as conn:
+        live = await get_wallet(conn, account.id, "live")
+        test = await get_wallet(conn, account.id, "test")
+    rows, _ = await ledger_page(
+        gateway.db, account.id, LedgerFilter(mode="live"), before=None, limit=20
+    )
+    keys = await list_keys(gateway.db, account.id)
+    now = now_ms()
+    return page(
+        request,
+        "admin/user.html",
+        user=user,
+        account=account,
+        live=live,
+        test=test,
+        ledger=rows,
+        keys=[{**k.public(), "status": k.status(now)} for k in keys],
+    )
+
+
+@router.post("/users/{account_id}/credits")
+async def adjust_credits(
+    request: Request,
+    account_id: str,
+    user: CsrfAdmin,
+    gateway: GatewayDep,
+    amount: Annotated[int, Form(ge=-(10**15), le=10**15)],
+    reason: Annotated[str, Form(min_length=1, max_length=400)],
+    direction: Annotated[str, Form(pattern="^(grant|deduct)$")] = "grant",
+    mode: Annotated[str, Form(pattern="^(live|test)$")] = "live",
+) -> Response:
+    """The same ledger change as ``POST /api/v1/admin/accounts/{id}/credits``."""
+    account = await _account_or_404(gateway, account_id)
+    signed = abs(amount) if direction == "grant" else -abs(amount)
+    back = f"/admin/users/{account.id}"
+    try:
+        async with gateway.db.write() as conn:
+            balance = await adjust(
+                conn,
+                account_id=account.id,
+                mode=mode,
+                amount=signed,
+                kind="grant" if signed > 0 else "deduct",
+                reason=f"{reason.strip()} (by {user.account.id})",
+            )
+    except APIError as exc:
+        return redirect(request, back, flash=("error", exc.message))
+    verb = "Granted" if signed > 0 else "Deducted"
+    return redirect(
+        request, back, flash=("ok", f"{verb} {abs(signed):,} {mode} credits. Balance {balance:,}.")
+    )
+
+
+@router.post("/users/{account_id}/disable")
+async def disable(
+    request: Request,
+    account_id: str,
+    user: CsrfAdmin,
+    gateway: GatewayDep,
+    disabled: Annotated[str, Form(pattern="^(0|1)$")] = "1",
+) -> Response:
+    account = await _account_or_404(gateway, account_id)
+    if account.id == user.account.id:
+        return redirect(
+            request, f"/admin/users/{account.id}", flash=("error", "You cannot disable yourself.")
+        )
+    await set_disabled(gateway.db, account.id, disabled == "1")
+    await gateway.key_changed(None)
+    if disabled == "1":
+        await end_account_sessions(gateway.db, account.id)
+    text = (
+        "Account disabled: its keys and sessions stop working."
+        if disabled == "1"
+        else ("Account enabled.")
+    )
+    return redirect(request, f"/admin/users/{account.id}", flash=("ok", text))
+
+
+# ── models and prices ──────────────────────────────────────────────────────────────────
+
+
+@router.get("/models")
+async def models_page(request: Request, user: AdminUser, gateway: GatewayDep) -> Response:
+    overrides = await load_overrides(gateway.db)
+    return page(
+        request,
+        "admin/models.html",
+        user=user,
+        models=[
+            {
+                "slug": m.slug,
+                "display_name": m.display_name,
+                "kind": m.kind,
+                "summary": price_summary(m),
+                "operator_set": m.operator_set,
+            }
+            for m in gateway.catalog.models
+        ],
+        overrides=overrides,
+    )
+
+
+async def _model_form(
+    request: Request,
+    user: User,
+    gateway: Gateway,
+    slug: str,
+    *,
+    text: str | None = None,
+    message: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    resolved = gateway.catalog.get(slug[:120])
+    if resolved is None or resolved.model.slug != slug:
+        raise PageError(404, "No such model", f"The catalog has no model '{slug[:120]}'.")
+    overrides = await load_overrides(gateway.db)
+    current = raw_price(gateway.settings, slug, overrides)
+    return page(
+        request,
+        "admin/model.html",
+        user=user,
+        status=status,
+        message=message,
+        model=resolved.model,
+        prices=price_table(resolved.model),
+        overridden=slug in overrides,
+        text=text if text is not None else price_toml(current),
+    )
+
+
+@router.get("/models/{slug:path}")
+async def model_page(request: Request, slug: str, user: AdminUser, gateway: GatewayDep) -> Response:
+    return await _model_form(request, user, gateway, slug)
+
+
+@router.post("/models/{slug:path}")
+async def save_model(
+    request: Request,
+    slug: str,
+    user: CsrfAdmin,
+    gateway: GatewayDep,
+    price: Text = "",
+    action: Annotated[str, Form(pattern="^(save|reset)$")] = "save",
+) -> Response:
+    if action == "reset":
+        await delete_override(gateway, slug[:120])
+        return redirect(request, f"/admin/models/{slug[:120]}", flash=("ok", "Override removed."))
+    try:
+        await save_override(gateway, slug[:120], price, admin_id=user.account.id)
+    except APIError as exc:
+        return await _model_form(
+            request,
+            user,
+            gateway,
+            slug,
+            text=price,
+            status=400,
+            message={"kind": "error", "text": exc.message},
+        )
+    return redirect(
+        request, f"/admin/models/{slug[:120]}", flash=("ok", "Price saved and in force.")
+    )
+
+
+# ── channels ───────────────────────────────────────────────────────────────────────────
+
+
+def _channel_rows(gateway: Gateway) -> list[dict[str, Any]]:
+    router_ = gateway.providers
+    rows = []
+    for channel in router_.channels:
+        health = router_.breaker.health(channel.name)
+        rows.append(
+            {
+                "name": channel.name,
+                "adapter": channel.adapter,
+                "priority": channel.priority,
+                "weight": channel.weight,
+                "circuit": health.state.value,
+                "consecutive_failures": health.consecutive_failures,
+                "failures": health.total_failures,
+                "successes": health.total_successes,
+                "last_error": health.last_error,
+            }
+        )
+    return rows
+
+
+def _base_urls(gateway: Gateway) -> dict[str, str]:
+    """Channel prefix → base_url, from the operator's providers file (no credentials)."""
+    path = gateway.settings.providers_file
+    if path is None:
+        return {}
+    try:
+        document = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {
+        str(entry.get("name")): str(entry.get("base_url", ""))
+        for entry in document.get("channels", [])
+        if isinstance(entry, dict)
+    }
+
+
+async def probe(gateway: Gateway, name: str) -> dict[str, Any]:
+    """Can this gateway reach the channel's upstream? One GET of its base URL (no
+    credential is sent, nothing is run or billed); the circuit is left as it is."""
+    channel = gateway.providers.channel(name)
+    if channel is None:
+        raise PageError(404, "No such channel", f"There is no channel {name[:120]}.")
+    base = _base_urls(gateway).get(name.split("/", 1)[0], "")
+    if not base.startswith(("http://", "https://")):
+        return {"name": name, "ok": False, "detail": "The channel has no http(s) base_url."}
+    started = time.monotonic()
+    try:
+        async with gateway.session.get(
+            base, timeout=aiohttp.ClientTimeout(total=5), allow_redirects=False
+        ) as response:
+            status = response.status
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        return {"name": name, "ok": False, "detail": f"Unreachable: {type(exc).__name__}"}
+    took = int((time.monotonic() - started) * 1000)
+    return {
+        "name": name,
+        "ok": status < 500,
+        "detail": f"{base} answered HTTP {status} in {took} ms",
+    }
+
+
+@router.get("/channels")
+async def channels_page(request: Request, user: AdminUser, gateway: GatewayDep) -> Response:
+    return page(request, "admin/channels.html", user=user, channels=_channel_rows(gateway))
+
+
+@router.post("/channels/test")
+async def test_channel(
+    request: Request,
+    user: CsrfAdmin,
+    gateway: GatewayDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    result = await probe(gateway, name)
+    return page(
+        request, "admin/channels.html", user=user, channels=_channel_rows(gateway), result=result
+    )
+
+
+# ── tasks ──────────────────────────────────────────────────────────────────────────────
+
+
+@router.get("/tasks")
+async def tasks_page(
+    request: Request,
+    user: AdminUser,
+    gateway: GatewayDep,
+    status: str = "",
+    model: str = "",
+    account: str = "",
+    cursor: str = "",
+) -> Response:
+    rows = await admin_tasks(
+        gateway.db,
+        statuses=PUBLIC_TO_INTERNAL.get(status) if status else None,
+        model=model.strip()[:120] or None,
+        account=account.strip()[:320] or None,
+        before=split_cursor(cursor),
+        limit=PAGE_SIZE + 1,
+    )
+    items = task_rows(list(rows[:PAGE_SIZE]), str(request.base_url))
+    return page(
+        request,
+        "admin/tasks.html",
+        user=user,
+        tasks=items,
+        next_cursor=items[-1]["cursor"] if len(rows) > PAGE_SIZE else None,
+        status_filter=status if status in STATUSES else "",
+        model=model,
+        account=account,
+        statuses=STATUSES,
+        models=[m.slug for m in gateway.catalog.models],
+    )
+
+
+@router.get("/tasks/{task_id}")
+async def task_page(
+    request: Request, task_id: str, user: AdminUser, gateway: GatewayDep
+) -> Response:
+    found = await admin_tasks(
+        gateway.db, statuses=None, model=None, account=None, before=None, limit=1, task_id=task_id
+    )
+    if not found:
+        raise PageError(404, "No such task", f"There is no task {task_id[:40]}.")
+    task = await task_detail(request, gateway, found[0].account_id, task_id)
+    task["account_email"] = found[0].account_email
+    return page(request, "task.html", user=user, task=task, admin_view=True)
+
+
+# ── redemption codes ───────────────────────────────────────────────────────────────────
+
+
+@router.get("/codes")
+async def codes_page(request: Request, user: AdminUser, gateway: GatewayDep) -> Response:
+    return page(
+        request,
+        "admin/codes.html",
+        user=user,
+        batches=await list_batches(gateway.db),
+        max_batch=MAX_BATCH,
+    )
+
+
+@router.post("/codes")
+async def create_codes(
+    request: Request,
+    user: CsrfAdmin,
+    gateway: GatewayDep,
+    credits: Annotated[int, Form(ge=1, le=10**9)],
+    count: Annotated[int, Form(ge=1, le=MAX_BATCH)],
+    name: Annotated[str, Form(max_length=200)] = "",
+    expires_days: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    expires_at = None
+    if expires_days.strip().isdigit() and int(expires_days) > 0:
+        expires_at = now_ms() + int(expires_days) * 86_400_000
+    batch, codes = await create_batch(
+        gateway.db,
+        name=name.strip() or f"{count} code{'s' if count != 1 else ''} of {credits:,} credits",
+        credits=credits,
+        count=count,
+        created_by=user.account.id,
+        expires_at=expires_at,
+    )
+    return page(
+        request,
+        "admin/codes.html",
+        user=user,
+        batches=await list_batches(gateway.db),
+        max_batch=MAX_BATCH,
+        created=batch,
+        codes=codes,
+    )
+
+
+@router.get("/codes/{batch_id}")
+async def batch_page(
+    request: Request, batch_id: str, user: AdminUser, gateway: GatewayDep
+) -> Response:
+    try:
+        batch = await get_batch(gateway.db, batch_id[:40])
+    except NotFound as exc:
+        raise PageError(404, "No such batch", f"There is no batch {batch_id[:40]}.") from exc
+    return page(
+        request,
+        "admin/batch.html",
+        user=user,
+        batch=batch,
+        codes=await batch_codes(gateway.db, batch.id),
+    )
