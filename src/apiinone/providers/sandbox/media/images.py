@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import warnings
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
@@ -146,15 +145,17 @@ def image_info(data: bytes) -> tuple[str, int, int, str]:
 
 def open_image(data: bytes, *, transpose: bool = True) -> Image.Image:
     """Decode ``data`` (InvalidMedia if it is not an image), upright per its EXIF orientation."""
+    unreadable = (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombWarning) as exc:
+        image = Image.open(io.BytesIO(data))
+    except unreadable as exc:
         raise InvalidMedia(f"not a decodable image ({exc})") from exc
-    except Image.DecompressionBombError as exc:
-        raise InvalidMedia(f"image too large ({exc})") from exc
+    if image.width * image.height > MAX_SIDE * MAX_SIDE:
+        raise InvalidMedia(f"image too large ({image.width}x{image.height})")
+    try:
+        image.load()
+    except unreadable as exc:
+        raise InvalidMedia(f"not a decodable image ({exc})") from exc
     if not transpose:
         return image
     fmt = image.format

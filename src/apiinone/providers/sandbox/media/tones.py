@@ -18,10 +18,9 @@ __all__ = ["Samples", "babble", "melody", "silence", "to_int16"]
 
 Samples = npt.NDArray[np.float32]
 
-_TABLE_BITS = 12
-_FRACTION_BITS = 32 - _TABLE_BITS
+_TABLE_BITS = 16  # nearest-entry lookup: error under 5e-5, below 16-bit quantisation
 _TABLE = np.array(
-    [math.sin(2 * math.pi * i / 2**_TABLE_BITS) for i in range(2**_TABLE_BITS + 1)],
+    [math.sin(2 * math.pi * i / 2**_TABLE_BITS) for i in range(2**_TABLE_BITS)],
     dtype=np.float32,
 )
 _PENTATONIC = (0, 2, 4, 7, 9)
@@ -39,13 +38,9 @@ def _phase_increment(frequency: float, sample_rate: int) -> int:
 
 
 def _sine_from_phase(phase: npt.NDArray[np.uint64]) -> Samples:
-    phase = phase & np.uint64(0xFFFFFFFF)
-    index = (phase >> np.uint64(_FRACTION_BITS)).astype(np.intp)
-    fraction = (phase & np.uint64(2**_FRACTION_BITS - 1)).astype(np.float32) / np.float32(
-        2**_FRACTION_BITS
-    )
-    low = _TABLE[index]
-    result: Samples = low + (_TABLE[index + 1] - low) * fraction
+    """sin(2 pi phase / 2**32) for integer phases (only the low 32 bits count)."""
+    index = (phase >> np.uint64(32 - _TABLE_BITS)) & np.uint64(2**_TABLE_BITS - 1)
+    result: Samples = _TABLE[index.astype(np.intp)]
     return result
 
 
@@ -127,7 +122,7 @@ def _syllable(stream: SeedStream, count: int, sample_rate: int, pitch: float) ->
     mean = (begin + end) / 2
     tone = np.zeros(count, dtype=np.float32)
     harmonic = 1
-    while harmonic * mean < min(4000.0, sample_rate / 2 - 200) and harmonic <= 24:
+    while harmonic * mean < min(3500.0, sample_rate / 2 - 200) and harmonic <= 14:
         frequency = harmonic * mean
         weight = 1.0 / (1.0 + ((frequency - first) / 120.0) ** 2) + 0.7 / (
             1.0 + ((frequency - second) / 160.0) ** 2

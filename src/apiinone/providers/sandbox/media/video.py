@@ -147,7 +147,8 @@ def replace_video_background(data: bytes, background: bytes | None) -> bytes:
             "[0:v]split[src][timing];"
             "[timing][1:v]overlay=0:0:eof_action=repeat[plate];"
             f"[src]format=rgba,colorkey={key}:{_KEY_SIMILARITY}:{_KEY_BLEND}[keyed];"
-            "[plate][keyed]overlay=0:0:format=auto,format=yuv420p[out]"
+            "[plate][keyed]overlay=0:0:format=auto,"
+            "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0,format=yuv420p[out]"
         )
         run_ffmpeg(
             [
