@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install system-deps lint format typecheck check clean
+.PHONY: run test install system-deps lint format typecheck check clean bench bench-soak
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -36,6 +36,16 @@ TEST_POSTGRES ?= postgresql://apiinone:apiinone@127.0.0.1:5432/apiinone
 test: install system-deps
 	$(BIN)/python -m pytest -q
 	APIINONE_TEST_POSTGRES=$(TEST_POSTGRES) $(BIN)/python -m pytest -q
+
+# Benchmarks (not part of `make test`): see docs/benchmarks.md. QUICK=1 for a smoke run;
+# ROUNDS, DURATION, CONNECTIONS, SYSTEMS, SCENARIOS tune it; SOAK_SECONDS (600) the soak.
+bench: install
+	@bash bench/setup.sh
+	$(BIN)/python bench/run.py
+
+bench-soak: install
+	@bash bench/setup.sh --soak
+	$(BIN)/python bench/soak.py
 
 lint:
 	$(BIN)/ruff check src tests
