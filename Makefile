@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install system-deps lint format typecheck check clean bench bench-soak
+.PHONY: run test install system-deps lint format typecheck check clean bench bench-soak fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -46,6 +46,13 @@ bench: install
 bench-soak: install
 	@bash bench/setup.sh --soak
 	$(BIN)/python bench/soak.py
+
+# A long schemathesis run (`make test` runs a bounded one): see docs/fuzzing.md.
+# FUZZ_EXAMPLES is the number of generated requests per operation.
+FUZZ_EXAMPLES ?= 500
+
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/security/test_fuzz.py
 
 lint:
 	$(BIN)/ruff check src tests

@@ -384,6 +384,7 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
             "BENCH_UPSTREAM_KEY": UPSTREAM_TOKEN,
             "APIINONE_ADMIN_KEY": admin_key,
             "APIINONE_RATE_LIMIT_PER_MINUTE": "10000000",
+            "APIINONE_MAX_CONCURRENT_TASKS_PER_ACCOUNT": "0",  # the task bench keeps many open
             "APIINONE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         }
     )

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from apiinone import __version__, openai_compat
 from apiinone.api.errors import install_error_handlers
 from apiinone.api.middleware import RequestContextMiddleware
+from apiinone.api.openapi import install_openapi
 from apiinone.api.render import FastJSON
 from apiinone.api.routes import (
     account,
@@ -31,6 +32,7 @@ from apiinone.background import running_background
 from apiinone.dashboard import install_dashboard
 from apiinone.gateway import Gateway
 from apiinone.idempotency import IdempotencyMiddleware
+from apiinone.redact import install_log_redaction, register_settings
 from apiinone.settings import Settings, load_settings
 
 __all__ = ["create_app", "factory"]
@@ -44,6 +46,8 @@ Authenticate with `Authorization: Bearer aio_...`. Errors always have the shape
 
 
 def create_app(settings: Settings) -> FastAPI:
+    register_settings(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gateway = Gateway.open(settings)
@@ -84,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(module.router)
     install_dashboard(app)
+    install_openapi(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
@@ -91,4 +96,5 @@ def create_app(settings: Settings) -> FastAPI:
 
 def factory() -> FastAPI:
     """Entry point for ``uvicorn --factory`` (each worker process reads the settings)."""
+    install_log_redaction()  # uvicorn has set up its log handlers by now
     return create_app(load_settings())

@@ -15,6 +15,7 @@ HTTP status and the ``type`` string of the error body::
     ├── IdempotencyConflict     409 idempotency_conflict
     ├── PayloadTooLarge         413 payload_too_large
     ├── RateLimited             429 rate_limit
+    │   └── TooManyTasks        429 too_many_tasks
     ├── ServerError             500 server_error
     ├── UpstreamError           502 upstream_error
     └── ServiceUnavailable      503 service_unavailable
@@ -27,6 +28,8 @@ never a stack trace.
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+from apiinone.redact import redact
 
 __all__ = [
     "APIError",
@@ -41,6 +44,7 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "ServiceUnavailable",
+    "TooManyTasks",
     "UpstreamError",
 ]
 
@@ -64,10 +68,12 @@ class APIError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
+        # A message may quote what a client or an upstream sent (a path, a provider's
+        # error text): secrets in it (keys, webhook secrets, credentials) are redacted.
         return {
             "error": {
                 "code": self.status,
-                "message": self.message,
+                "message": redact(self.message),
                 "type": self.type,
                 "param": self.param,
             }
@@ -117,6 +123,12 @@ class PayloadTooLarge(APIError):
 class RateLimited(APIError):
     status = 429
     type = "rate_limit"
+
+
+class TooManyTasks(RateLimited):
+    """The account has as many unfinished tasks as it may (``max_concurrent_tasks_per_account``)."""
+
+    type = "too_many_tasks"
 
 
 class ServerError(APIError):

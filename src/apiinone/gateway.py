@@ -130,9 +130,8 @@ class Gateway:
     def fetch_session(self) -> aiohttp.ClientSession:
         """A session for client-supplied URLs (inputs, callbacks): connect-time SSRF checks."""
         if self._fetch_session is None:
-            self._fetch_session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(resolver=self.guard.resolver(), limit=128),
-                timeout=aiohttp.ClientTimeout(total=120, sock_connect=10),
+            self._fetch_session = self.guard.session(
+                limit=128, timeout=aiohttp.ClientTimeout(total=120, sock_connect=10)
             )
         return self._fetch_session
 

@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     allowed_url_hosts: list[str] = Field(default_factory=list)
     max_input_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 
+    # Limits on what one task, or one account, may ask for (docs/security.md).
+    max_concurrent_tasks_per_account: int = Field(
+        default=64, ge=0, description="queued or running tasks per account; 0 = no limit"
+    )
+    max_input_urls: int = Field(
+        default=32, ge=1, description="URLs one task may give the gateway to fetch"
+    )
+    max_array_items: int = Field(
+        default=1000,
+        ge=1,
+        description="items in any array of a task's parameters, whatever the catalog says",
+    )
+
     # Tasks and results.
     worker_enabled: bool = True
     worker_concurrency: int = Field(default=8, ge=1, le=256)
@@ -104,6 +117,10 @@ class Settings(BaseSettings):
     key_cache_ttl_seconds: float = Field(default=0.5, gt=0, le=1.0)
     rotation_grace_seconds: int = Field(default=0, ge=0)
     log_level: str = "info"
+    access_log: bool = Field(
+        default=False,
+        description="one line per request (uvicorn's); secrets in URLs are redacted",
+    )
 
     # Dashboard (the HTML pages at /): sessions, sign-up, top-up.
     signup_enabled: bool = True

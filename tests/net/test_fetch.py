@@ -141,6 +141,11 @@ async def test_redirects_are_followed_up_to_three(make_gateway: MakeGateway, ori
         ("http://169.254.169.254/latest/meta-data/", "metadata"),
         ("http://localhost:{port}/image.png", "loopback"),
         ("http://10.1.2.3/x.png", "private"),
+        ("http://[::1]:{port}/image.png", "loopback"),
+        ("http://[::ffff:127.0.0.1]:{port}/image.png", "loopback"),
+        ("http://0x7f.2:{port}/image.png", "loopback"),
+        ("http://2130706434:{port}/image.png", "loopback"),
+        ("http://metadata.google.internal/computeMetadata/v1/", "metadata"),
         ("file:///etc/passwd", "only http and https"),
     ],
 )

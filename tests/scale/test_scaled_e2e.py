@@ -154,6 +154,7 @@ def test_two_gateways_two_workers_one_killed(tmp_path: Path, redis_server: Redis
         APIINONE_TASK_LEASE_SECONDS="3",
         APIINONE_WORKER_CONCURRENCY="48",
         APIINONE_DB_POOL_SIZE="8",
+        APIINONE_MAX_CONCURRENT_TASKS_PER_ACCOUNT="0",  # 1000 tasks of one account at once
     )
     subprocess.run([str(BIN / "apiinone"), "migrate"], env=env, check=True, capture_output=True)
     a = start_gateway(tmp_path, env, "a")

@@ -93,7 +93,11 @@ def start_server(data_dir: Path, admin_key: str, **env: str) -> Server:
     return Server(
         data_dir=data_dir,
         env=base_env(
-            data_dir, APIINONE_ADMIN_KEY=admin_key, APIINONE_RATE_LIMIT_PER_MINUTE="100000", **env
+            data_dir,
+            APIINONE_ADMIN_KEY=admin_key,
+            APIINONE_RATE_LIMIT_PER_MINUTE="100000",
+            APIINONE_MAX_CONCURRENT_TASKS_PER_ACCOUNT="0",  # 200 tasks of one account in flight
+            **env,
         ),
     ).start()
 

@@ -10,6 +10,7 @@ import typer
 
 from apiinone.cli import operator, user
 from apiinone.cli.runtime import console, err_console, run_with_db, settings_or_exit
+from apiinone.redact import install_log_redaction, register_settings
 
 if TYPE_CHECKING:
     from apiinone.db.engine import Database
@@ -72,6 +73,7 @@ def serve(
     console.print(f"API in One listening on http://{host}:{port} ({where})", soft_wrap=True)
     console.print(_provider_banner(settings), soft_wrap=True)
     logging.basicConfig(level=settings.log_level.upper())
+    install_log_redaction()
     # The server processes read their settings again: hand them the address in use.
     os.environ["APIINONE_DATA_DIR"] = str(settings.data_dir)
     os.environ["APIINONE_HOST"] = host
@@ -85,7 +87,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level,
-        access_log=False,
+        access_log=settings.access_log,
     )
 
 
@@ -119,6 +121,8 @@ def worker() -> None:
 
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level.upper())
+    install_log_redaction()
+    register_settings(settings)
 
     async def main() -> None:
         gateway = Gateway.open(settings)

@@ -28,7 +28,7 @@ from apiinone.dashboard.routes import (
     usage,
     webhooks,
 )
-from apiinone.dashboard.web import ask_login, page
+from apiinone.dashboard.web import DocsPageHeaders, ask_login, page
 
 __all__ = ["install_dashboard"]
 
@@ -60,3 +60,4 @@ def install_dashboard(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageError, _page_error)
     app.add_middleware(CatalogSync)
+    app.add_middleware(DocsPageHeaders, paths=(app.docs_url, app.swagger_ui_oauth2_redirect_url))

@@ -11,11 +11,13 @@ import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apiinone.settings import Settings
 
 __all__ = [
     "FLASH_COOKIE",
+    "DocsPageHeaders",
     "ask_login",
     "is_https",
     "page",
@@ -110,6 +112,40 @@ def secure_headers(response: Response, settings: Settings) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# The API reference page (FastAPI's Swagger UI) loads its script from a CDN and runs an
+# inline one, so it cannot have the dashboard's policy; it may not be framed all the same.
+DOCS_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+)
+
+
+class DocsPageHeaders:
+    """The security headers on the few HTML pages the dashboard does not render (the API
+    reference); every other request passes with one comparison of its path."""
+
+    def __init__(self, app: ASGIApp, *, paths: tuple[str | None, ...]) -> None:
+        self.app = app
+        self.paths = frozenset(p for p in paths if p)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in DOCS_HEADERS if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def set_cookie(

@@ -184,6 +184,7 @@ tasks = Table(
     Column("completed_at", BigInteger, nullable=True),
     Index("ix_tasks_due", "status", "next_run_at"),
     Index("ix_tasks_account", "account_id", "created_at"),
+    Index("ix_tasks_account_status", "account_id", "status"),
 )
 
 files = Table(

@@ -4,8 +4,9 @@ A URL of this gateway's own ``/files/...`` (relative, or on the host and port of
 ``settings.base_url``) is read straight from the blob store, so a gateway that only
 listens on loopback can still use its own results and uploads; an upload is readable
 only by the account that made it. Any other URL is checked by the ``UrlGuard`` before
-the request and before every redirect it follows (at most 3), and fetched with the
-gateway's ``fetch_session``, whose resolver refuses private addresses at connect time.
+the request and before every redirect it follows (at most 3; aiohttp's own redirect
+following is off), and fetched with the gateway's ``fetch_session``, whose resolver and
+middleware refuse private addresses again at connect time (docs/ssrf.md).
 
 Every failure is an ``InvalidRequest`` naming ``param``; foreign errors are chained.
 """
@@ -20,7 +21,7 @@ import aiohttp
 from yarl import URL
 
 from apiinone.errors import InvalidRequest
-from apiinone.net.guard import UrlGuard, UrlRefused
+from apiinone.net.guard import AddressRefused, UrlGuard, UrlRefused
 from apiinone.net.sniff import sniff
 from apiinone.storage.files import get_file
 
@@ -191,9 +192,11 @@ async def _download(
         raise InvalidRequest(
             f"{what} could not be fetched within {TIMEOUT_SECONDS:.0f} s", param=param
         ) from exc
+    except UrlRefused as exc:  # the session's middleware, at connect time
+        raise InvalidRequest(f"{what} is not an acceptable URL: {exc}", param=param) from exc
     except aiohttp.ClientConnectorDNSError as exc:
-        if "not a public address" in str(exc.os_error):
-            message = f"{what} resolves to a private address"
+        if isinstance(exc.os_error, AddressRefused):  # the guarded resolver, at connect time
+            message = f"{what} is not an acceptable URL: {exc.os_error.message}"
         else:
             message = f"{what} could not be fetched: its host does not resolve"
         raise InvalidRequest(message, param=param) from exc

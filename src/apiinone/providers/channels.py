@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from apiinone import redact
 from apiinone.providers.base import Provider
 from apiinone.providers.registry import Channel
 
@@ -50,6 +51,12 @@ class ChannelFileError(Exception):
 
 
 def _credential(entry: Mapping[str, Any], name: str) -> str:
+    credential = _read_credential(entry, name)
+    redact.register(credential)  # never in a log line or an error message, whatever happens
+    return credential
+
+
+def _read_credential(entry: Mapping[str, Any], name: str) -> str:
     if "credential" in entry:
         raise ChannelFileError(
             f"channel {name}: put the credential in an env var (credential_env) or a "

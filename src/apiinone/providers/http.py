@@ -284,7 +284,9 @@ class HttpJobProvider:
                         )
                     chunks.append(chunk)
                 return HttpResponse(
-                    status=resp.status, headers=dict(resp.headers), body=b"".join(chunks)
+                    status=resp.status,
+                    headers=dict(resp.headers),
+                    body=self._scrub_bytes(b"".join(chunks)),
                 )
         except TimeoutError as exc:  # aiohttp's timeouts subclass it too
             raise _Unreachable(f"no answer within {self._timeout.total:g} s") from exc
@@ -297,6 +299,15 @@ class HttpJobProvider:
                 type(exc).__name__,
             )
             raise _Unreachable(type(exc).__name__) from exc
+
+    def _scrub_bytes(self, body: bytes) -> bytes:
+        """A hostile or careless upstream may echo our credential (in an error that quotes
+        the request's headers): the translator never sees it, so no message, state or
+        stored response can carry it."""
+        secret = self._channel.credential
+        if secret and (raw := secret.encode()) in body:
+            return body.replace(raw, b"[redacted]")
+        return body
 
     def _scrub(self, text: str) -> str:
         secret = self._channel.credential

@@ -6,25 +6,29 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from apiinone.auth.principal import Principal
 from apiinone.billing.ledger import hold
 from apiinone.catalog import ModelSpec, ParamSpec, price_request, validate_request
 from apiinone.db.engine import now_ms
-from apiinone.db.tables import tasks
-from apiinone.errors import InvalidRequest, PermissionDenied
+from apiinone.db.tables import accounts, tasks
+from apiinone.errors import InvalidRequest, PermissionDenied, TooManyTasks
 from apiinone.gateway import Gateway
 from apiinone.ids import new_id
+from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
+from apiinone.settings import Settings
 from apiinone.tasks.references import check_references
-from apiinone.tasks.states import Status
+from apiinone.tasks.states import ACTIVE, Status
 
 __all__ = ["create_task", "url_fields"]
 
 
 def url_fields(model: ModelSpec, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every (field path, URL) in the params, from the catalog's ``format = "url"``."""
+    """Every (field path, URL) in the params, from the catalog's ``format = "url"``, found
+    at any depth: array items, object properties and ``any_of`` alternatives."""
 
     def walk(spec: ParamSpec, value: Any, path: str) -> Iterator[tuple[str, str]]:
         if spec.format == "url" and isinstance(value, str):
@@ -36,18 +40,45 @@ def url_fields(model: ModelSpec, params: Mapping[str, Any]) -> Iterator[tuple[st
             for key, sub in spec.properties.items():
                 if key in value:
                     yield from walk(sub, value[key], f"{path}.{key}")
+        for alternative in spec.any_of:
+            yield from walk(alternative, value, path)
 
+    seen: set[tuple[str, str]] = set()
     for name, spec in model.params.items():
         if name in params:
-            yield from walk(spec, params[name], name)
+            for found in walk(spec, params[name], name):
+                if found not in seen:
+                    seen.add(found)
+                    yield found
 
 
 def _own_file(gateway: Gateway, url: str) -> bool:
-    return url.startswith("/files/") or url.startswith(gateway.settings.base_url + "/files/")
+    """The URL names this gateway's own file: ``fetch_input`` reads it from the store."""
+    return own_file_ref(gateway.settings.base_url, url) is not None
+
+
+def _check_arrays(value: Any, limit: int, path: str = "") -> None:
+    """No array anywhere in the body (free-form fields too) has more than ``limit`` items:
+    a backstop behind the catalog's ``max_items``, whatever a catalog override says."""
+    if isinstance(value, list):
+        if len(value) > limit:
+            name = path or "body"
+            raise InvalidRequest(f"'{name}' must have at most {limit} items", param=path or None)
+        for index, item in enumerate(value):
+            if isinstance(item, (list, dict)):
+                _check_arrays(item, limit, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (list, dict)):
+                _check_arrays(item, limit, f"{path}.{key}" if path else str(key))
 
 
 async def _check_urls(gateway: Gateway, model: ModelSpec, params: Mapping[str, Any]) -> None:
-    for path, url in url_fields(model, params):
+    found = list(url_fields(model, params))
+    limit = gateway.settings.max_input_urls
+    if sum(1 for path, _ in found if path != "callback_url") > limit:
+        raise InvalidRequest(f"A task may name at most {limit} input URLs")
+    for path, url in found:
         if path != "callback_url" and _own_file(gateway, url):
             continue
         try:
@@ -56,7 +87,38 @@ async def _check_urls(gateway: Gateway, model: ModelSpec, params: Mapping[str, A
             raise InvalidRequest(f"'{path}' is not an acceptable URL: {exc}", param=path) from exc
 
 
+async def _check_concurrency(conn: AsyncConnection, settings: Settings, account_id: str) -> None:
+    """Refuse a task beyond the account's cap of unfinished ones (429 ``too_many_tasks``).
+
+    Called in the transaction that inserts the task, so the count and the insert are one
+    step: on SQLite every write transaction holds the database's write lock
+    (``BEGIN IMMEDIATE``); on PostgreSQL the account's row is locked first (``FOR NO KEY
+    UPDATE``: it does not block the foreign-key checks of other writers), so two
+    submissions of one account queue behind each other while other accounts go on.
+    """
+    cap = settings.max_concurrent_tasks_per_account
+    if cap == 0:
+        return
+    await conn.execute(
+        select(accounts.c.id).where(accounts.c.id == account_id).with_for_update(key_share=True)
+    )
+    unfinished = (
+        select(tasks.c.id)
+        .where(tasks.c.account_id == account_id, tasks.c.status.in_(ACTIVE))
+        .limit(cap)
+        .subquery()
+    )
+    count = (await conn.execute(select(func.count()).select_from(unfinished))).scalar_one()
+    if count >= cap:
+        raise TooManyTasks(
+            f"This account already has {cap} unfinished tasks, its limit; submit more "
+            "once some have finished",
+            headers={"Retry-After": "1"},
+        )
+
+
 async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Row[Any]:
+    _check_arrays(body, gateway.settings.max_array_items)
     validated = validate_request(gateway.catalog, endpoint, body)
     model = validated.model
     if not principal.allows_model(model.slug):
@@ -81,6 +143,7 @@ async def create_task(gateway: Gateway, principal: Principal, endpoint: str, bod
         **{k: v for k, v in body.items() if k != "model"},
     }
     async with gateway.db.write() as conn:
+        await _check_concurrency(conn, gateway.settings, principal.account_id)
         reference = await check_references(
             conn, account_id=principal.account_id, endpoint=model.endpoint, params=params
         )

@@ -76,8 +76,9 @@ class WebhookDispatcher:
         concurrency: int = 16,
         guard: UrlGuard | None = None,
     ) -> None:
-        """``guard``, when given, is checked before each POST: aiohttp does not pass IP
-        literals through a connector's resolver, so the session alone does not refuse them."""
+        """``guard``, when given, is checked before each POST (docs/ssrf.md); the gateway's
+        session (``UrlGuard.session``) checks again at connect time. Redirects are never
+        followed: a 3xx answer is a failed attempt."""
         if not schedule:
             raise ValueError("the webhook retry schedule needs at least one entry")
         if timeout <= 0 or lease_seconds <= timeout:

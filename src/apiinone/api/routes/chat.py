@@ -6,6 +6,8 @@ product's first docs said streaming was the default.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -14,12 +16,29 @@ from apiinone.chat.service import run_chat
 
 router = APIRouter(tags=["chat"])
 
+CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A chat.completion object, or with `stream: true` Server-Sent Events of "
+        "chat.completion.chunk objects ending with `data: [DONE]`",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/event-stream": {"schema": {"type": "string"}},
+        },
+    }
+}
 
-@router.post("/api/v1/chat/completions", summary="Chat completion (OpenAI-compatible)")
+
+@router.post(
+    "/api/v1/chat/completions",
+    summary="Chat completion (OpenAI-compatible)",
+    responses=CHAT_RESPONSES,
+)
 async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
     return await run_chat(gateway, principal, body)
 
 
-@router.post("/v1/chat/completions", summary="Chat completion (OpenAI-compatible)")
+@router.post(
+    "/v1/chat/completions", summary="Chat completion (OpenAI-compatible)", responses=CHAT_RESPONSES
+)
 async def chat_openai(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
     return await run_chat(gateway, principal, body)

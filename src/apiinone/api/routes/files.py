@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response, StreamingResponse
@@ -116,7 +116,32 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-@router.api_route("/files/{file_id}/{name}", methods=["GET", "HEAD"], response_model=None)
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file's bytes, with its own content type",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    206: {
+        "description": "The requested byte range",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+}
+
+
+@router.get(
+    "/files/{file_id}/{name}",
+    response_model=None,
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
+@router.head(
+    "/files/{file_id}/{name}",
+    response_model=None,
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    operation_id="head_file",
+)
 async def read_file(
     file_id: FileId, name: FileName, request: Request, gateway: GatewayDep
 ) -> Response:

@@ -34,7 +34,16 @@ async def readyz(gateway: GatewayDep) -> FastJSON:
     )
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def metrics(gateway: GatewayDep) -> Response:
     body = generate_latest() + generate_latest(gateway.providers.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

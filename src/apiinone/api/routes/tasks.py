@@ -113,7 +113,16 @@ async def cancel(
     return envelope(task_object(row, _base(request)))
 
 
-@router.get("/{task_id}/events", response_class=StreamingResponse)
+@router.get(
+    "/{task_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: one `event: task` per change, until terminal",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def events(
     task_id: TaskId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> StreamingResponse:

@@ -98,7 +98,37 @@ def _json_body(raw: bytes) -> tuple[str, str | None]:
     return url, name
 
 
-@router.post("", status_code=201, response_model=None)
+UPLOAD_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["url"],
+                "additionalProperties": False,
+                "properties": {
+                    "url": {"type": "string", "format": "uri", "maxLength": MAX_URL},
+                    "name": {"type": "string", "maxLength": 200},
+                },
+            }
+        },
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
 async def create_upload(
     request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

@@ -23,6 +23,7 @@ class OpenAIChatProvider:
 
     def __init__(self, channel: ChannelConfig, *, timeout: float = 600.0) -> None:
         self.channel = channel
+        self._secret = channel.credential.encode() if channel.credential else b""
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=10, sock_read=300)
 
     def _send(self, request: ChatRequest, ctx: ProviderContext) -> Any:
@@ -31,10 +32,18 @@ class OpenAIChatProvider:
             http.method, http.url, headers=dict(http.headers), json=http.json, timeout=self.timeout
         )
 
+    def _scrub(self, body: bytes) -> bytes:
+        """Our credential out of whatever the upstream sent (a hostile or careless upstream
+        may quote the request's Authorization header back): it reaches neither the client
+        nor a log line nor the channel's last error."""
+        if self._secret and self._secret in body:
+            return body.replace(self._secret, b"[redacted]")
+        return body
+
     async def complete(self, request: ChatRequest, ctx: ProviderContext) -> dict[str, Any]:
         try:
             async with self._send(request, ctx) as response:
-                body = await response.read()
+                body = self._scrub(await response.read())
                 if response.status != 200:
                     raise translate.map_error(response.status, body, dict(response.headers))
         except CONNECT_ERRORS as exc:
@@ -47,10 +56,10 @@ class OpenAIChatProvider:
         try:
             async with self._send(request, ctx) as response:
                 if response.status != 200:
-                    body = await response.read()
+                    body = self._scrub(await response.read())
                     raise translate.map_error(response.status, body, dict(response.headers))
                 async for line in response.content:
-                    item = translate.parse_stream_line(request, line)
+                    item = translate.parse_stream_line(request, self._scrub(line))
                     if item is translate.DONE:
                         return
                     if isinstance(item, dict):

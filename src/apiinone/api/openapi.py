@@ -1,0 +1,184 @@
+"""The OpenAPI document, made to say what the routes really answer.
+
+FastAPI documents only the success of each route (and a 422 the gateway never sends: its
+validation errors are 400). This adds, from each route's dependencies: the bearer security
+scheme, the JSON body the route reads itself (``JSONBody``), and every error status it can
+answer with the error envelope of ``docs/errors.md``. The fuzz test (``tests/security``)
+checks each answer against this document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from apiinone.api.deps import authenticate, json_body, require_admin
+from apiinone.catalog import Catalog, json_schema
+
+__all__ = ["ERROR_SCHEMA", "install_openapi"]
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Error",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "type", "param"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "integer", "description": "The HTTP status"},
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            },
+        }
+    },
+}
+
+# The native API's success body (``render.envelope``; Suno-compatible routes say ``msg``).
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Envelope",
+    "required": ["code", "data"],
+    "properties": {
+        "code": {"type": "integer"},
+        "message": {"type": "string"},
+        "msg": {"type": "string"},
+        "data": {},
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    400: "invalid_request: malformed JSON, a wrong type or range, an unknown field",
+    401: "authentication_error: key missing, unknown, revoked or expired",
+    402: "insufficient_credits: the balance cannot cover the request's hold",
+    403: "permission_denied: a model outside the key's allow-list, a spend cap, a disabled "
+    "account, an admin route",
+    404: "not_found: unknown id, model or file",
+    409: "idempotency_conflict: an Idempotency-Key reused with another body, or still running",
+    413: "payload_too_large: the body is over the limit",
+    429: "rate_limit: over the key's requests per minute; wait Retry-After seconds",
+    502: "upstream_error: the provider failed",
+    503: "service_unavailable: no provider serves the model, or the database is down",
+}
+
+# Routes that price and run a model: they hold credits and call a provider.
+_RUNS_MODEL = ("/generations", "/chat/completions", "/audio/", "/tools/", "/v1/videos")
+
+OpenAPIHook = Callable[[], dict[str, Any]]
+
+
+def _api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)  # FastAPI's included routers
+        if inner is not None:
+            yield from _api_routes(inner.routes)
+
+
+def _calls(route: APIRoute) -> set[Any]:
+    found: set[Any] = set()
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        found.add(dep.call)
+        stack.extend(dep.dependencies)
+    return found
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _body_schema(catalog: Catalog | None, path: str) -> dict[str, Any]:
+    """The models' own request schemas where the catalog prices ``path``, else any object."""
+    models = catalog.for_endpoint(path) if catalog is not None else []
+    schemas = [{k: v for k, v in json_schema(model).items() if k != "$schema"} for model in models]
+    if not schemas:
+        return {"type": "object"}
+    return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+
+
+def _document(
+    operation: dict[str, Any], method: str, path: str, calls: set[Any], catalog: Catalog | None
+) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    responses.pop("422", None)  # validation errors are 400s in the error envelope
+    statuses: set[int] = set()
+    params = operation.get("parameters", [])
+    if params:
+        statuses.add(400)
+    if any(p.get("in") == "path" or p.get("name", "").endswith("id") for p in params):
+        statuses.add(404)  # an id that names nothing of this account
+    if authenticate in calls:
+        operation["security"] = [{"bearerAuth": []}]
+        statuses.update((401, 403, 429))
+    if require_admin in calls:
+        statuses.add(403)  # a user key
+    if json_body in calls and "requestBody" not in operation:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _body_schema(catalog, path)}},
+        }
+    if "requestBody" in operation:
+        statuses.update((400, 413))
+    if method == "post" and authenticate in calls:
+        statuses.add(409)  # Idempotency-Key
+    if method == "post" and any(part in path for part in _RUNS_MODEL):
+        statuses.update((400, 402, 403, 404, 502, 503))
+    if path.startswith("/api/v1/") and "/chat/" not in path:
+        for code, response in responses.items():
+            media = response.get("content", {}).get("application/json")
+            if code.startswith("2") and media is not None and not media.get("schema"):
+                media["schema"] = {"$ref": "#/components/schemas/Envelope"}
+    for status in sorted(statuses):
+        responses.setdefault(str(status), _error(status))
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Replace ``app.openapi`` by one that documents auth, bodies and errors."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        components["schemas"]["Envelope"] = ENVELOPE_SCHEMA
+        components["schemas"].pop("HTTPValidationError", None)
+        components["schemas"].pop("ValidationError", None)
+        components["securitySchemes"] = {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "aio_... API key"}
+        }
+        gateway = getattr(app.state, "gateway", None)  # absent outside the server's lifespan
+        catalog: Catalog | None = gateway.catalog if gateway is not None else None
+        by_key = {
+            (method.lower(), route.path_format): route
+            for route in _api_routes(app.routes)
+            for method in route.methods or ()
+        }
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                route = by_key.get((method, path))
+                calls = _calls(route) if route else set()
+                _document(operation, method, path, calls, catalog)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
