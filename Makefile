@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install system-deps lint format typecheck check clean bench bench-soak fuzz
+.PHONY: run test install system-deps lint format typecheck check clean bench bench-soak fuzz screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -53,6 +53,10 @@ FUZZ_EXAMPLES ?= 500
 
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/security/test_fuzz.py
+
+# Refresh docs/screenshots/ from the dashboard journeys (a normal test run leaves them be).
+screenshots: install system-deps
+	APIINONE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/dashboard/test_journeys.py
 
 lint:
 	$(BIN)/ruff check src tests
