@@ -13,7 +13,8 @@ and LiteLLM measured in the same round) and their median is reported.
 Settings (environment): ROUNDS (3), DURATION (10 s), CONNECTIONS (32), WARMUP (2 s),
 TASKS (2000 at most per run), SYSTEMS (bare,gateway-sqlite,gateway-pg,litellm),
 SCENARIOS (chat,chat-c1,stream,task-submit,task-poll), QUICK (1 = ROUNDS=1 DURATION=3),
-PAUSE_IDLE (1), PROFILE (1 = py-spy the SQLite gateway during one extra chat run).
+PAUSE_IDLE (1), PROFILE (1 = py-spy the SQLite gateway during one extra run of
+PROFILE_SCENARIO, default chat).
 Writes bench/results/latest.json (and a dated copy), bench/results/latest.md, and the plot
 docs/benchmarks.png.
 """
@@ -274,7 +275,7 @@ def warm_up(systems: dict[str, System], cfg: dict[str, Any], bodies: dict[str, P
 def profile_gateway(
     system: System, cfg: dict[str, Any], bodies: dict[str, Path], out_dir: Path
 ) -> Path | None:
-    """py-spy the gateway during one non-streaming chat run (PROFILE=1)."""
+    """py-spy the gateway during one more run of PROFILE_SCENARIO (PROFILE=1)."""
     py_spy = TOOLS_PYTHON.parent / "py-spy"
     if not py_spy.exists():
         log("PROFILE=1 needs py-spy in bench/.venvs/tools (bench/setup.sh installs it)")
@@ -287,7 +288,11 @@ def profile_gateway(
          str(seconds - 1), "--pid", str(system.main.pid), "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    measure_wrk(system, "chat", cfg, bodies, seconds)
+    scenario = os.environ.get("PROFILE_SCENARIO", "chat")
+    if scenario == "task-submit":
+        measure_tasks(system, cfg)
+    else:
+        measure_wrk(system, scenario, cfg, bodies, seconds)
     spy.wait(timeout=60)
     if cfg["pause_idle"]:
         system.pause()

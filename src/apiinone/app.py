@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from apiinone import __version__, openai_compat
 from apiinone.api.errors import install_error_handlers
+from apiinone.api.fastlane import FastLane
 from apiinone.api.middleware import RequestContextMiddleware
 from apiinone.api.openapi import install_openapi
 from apiinone.api.render import FastJSON
@@ -87,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
         admin,
     ):
         app.include_router(module.router)
+    if settings.fast_lane:
+        app.add_middleware(FastLane)  # innermost of ours: after ids, limits, idempotency
     install_dashboard(app)
     install_openapi(app)
     app.add_middleware(IdempotencyMiddleware)

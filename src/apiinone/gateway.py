@@ -12,6 +12,7 @@ import aiohttp
 from apiinone.auth.cache import KeyCache
 from apiinone.auth.keys import load_principal
 from apiinone.auth.principal import Principal
+from apiinone.billing.holds import HoldBook
 from apiinone.bus import Bus
 from apiinone.catalog import Catalog, load_catalog
 from apiinone.db.engine import Database
@@ -45,6 +46,7 @@ class Gateway:
     guard: UrlGuard
     providers: ProviderRouter
     keys: KeyCache = field(init=False)
+    holds: HoldBook = field(init=False)
     signals: TaskSignals = field(default_factory=TaskSignals)
     webhooks: WebhookDispatcher | None = None
     bus: Bus = field(init=False)
@@ -58,6 +60,7 @@ class Gateway:
             return await load_principal(self.db, key_hash)
 
         self.keys = KeyCache(loader, ttl=self.settings.key_cache_ttl_seconds)
+        self.holds = HoldBook(self.db)
         self.bus = Bus(self.settings.redis_url)
         if self.settings.storage_backend == "s3":
             self.store = _s3_store(self)
@@ -138,6 +141,7 @@ class Gateway:
     async def close(self) -> None:
         if self.background:
             await asyncio.wait(self.background, timeout=10)
+        await self.holds.close()
         for session in (self._session, self._fetch_session):
             if session is not None:
                 await session.close()

@@ -121,6 +121,10 @@ class Settings(BaseSettings):
         default=False,
         description="one line per request (uvicorn's); secrets in URLs are redacted",
     )
+    fast_lane: bool = Field(
+        default=True,
+        description="answer chat, task submission and task polling below the router",
+    )
 
     # Dashboard (the HTML pages at /): sessions, sign-up, top-up.
     signup_enabled: bool = True

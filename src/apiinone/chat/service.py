@@ -13,9 +13,9 @@ from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
-from apiinone.billing.ledger import capture, hold, release
 from apiinone.catalog import validate_request
 from apiinone.chat.billing import StreamMeter, cost_from_usage, hold_for
+from apiinone.chat.relay import END, IDLE, Relay
 from apiinone.errors import (
     APIError,
     InvalidRequest,
@@ -51,11 +51,7 @@ async def _no_fetch(url: str) -> tuple[bytes, str]:
 
 
 async def _settle(gateway: Gateway, hold_id: str, cost: int) -> None:
-    async with gateway.db.write() as conn:
-        if cost > 0:
-            await capture(conn, hold_id, cost)
-        else:
-            await release(conn, hold_id)
+    await gateway.holds.settle(hold_id, cost)
 
 
 async def _or_release(gateway: Gateway, hold_id: str, work: Awaitable[T]) -> T:
@@ -137,16 +133,14 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     )
     channels = gateway.providers.route_chat(model.slug, test=principal.is_test)
     ceiling = hold_for(model, params)
-    async with gateway.db.write() as conn:
-        held = await hold(
-            conn,
-            account_id=principal.account_id,
-            mode=principal.mode,
-            amount=ceiling,
-            key_id=principal.key_id,
-            task_id=request.completion_id,
-            model=model.slug,
-        )
+    held = await gateway.holds.hold(
+        account_id=principal.account_id,
+        mode=principal.mode,
+        amount=ceiling,
+        key_id=principal.key_id,
+        task_id=request.completion_id,
+        model=model.slug,
+    )
     ctx = ProviderContext(
         session=gateway.session, fetch=_no_fetch, speed=gateway.settings.sandbox_speed
     )
@@ -176,46 +170,35 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     keepalive = gateway.settings.chat_keepalive_seconds
 
     async def events() -> AsyncIterator[bytes]:
-        pending: asyncio.Future[dict[str, Any]] | None = None
+        relay: Relay | None = None
         try:
-            chunk = first
-            while chunk is not None:
-                chunk["id"] = request.completion_id
-                chunk["model"] = model.slug
-                meter.observe(chunk)
-                if chunk.get("choices") or request.include_usage:
-                    yield b"data: " + orjson.dumps(chunk) + b"\n\n"
-                chunk = None
-                while chunk is None:
-                    if pending is None:
-                        pending = asyncio.ensure_future(iterator.__anext__())
-                    done, _ = await asyncio.wait({pending}, timeout=keepalive)
-                    if not done:
-                        yield b": keep-alive\n\n"
-                        continue
-                    future, pending = pending, None
-                    try:
-                        chunk = future.result()
-                    except StopAsyncIteration:
-                        break
-                if chunk is None:
-                    break
+            chunk: Any = END if first is None else first
+            while chunk is not END:
+                if chunk is IDLE:
+                    yield b": keep-alive\n\n"
+                else:
+                    chunk["id"] = request.completion_id
+                    chunk["model"] = model.slug
+                    meter.observe(chunk)
+                    if chunk.get("choices") or request.include_usage:
+                        yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+                if relay is None:
+                    relay = Relay(iterator)
+                chunk = await relay.next(keepalive)
             final = b"data: [DONE]\n\n"
         except UpstreamFailure as failure:
             final = b"data: " + orjson.dumps(_error_for(failure).body()) + b"\n\n"
         except BaseException:
             # The client went away (or the server is stopping): stop the upstream request
             # and settle in the background, by what was delivered.
-            if pending is not None:
-                pending.cancel()
             settle = asyncio.ensure_future(
-                _close_and_settle(gateway, iterator, pending, held.hold_id, meter)
+                _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
             )
             gateway.background.add(settle)
             settle.add_done_callback(gateway.background.discard)
             raise
         # Settle before the last event, so the client that reads it sees the final books.
-        await _close_and_settle(gateway, iterator, None, held.hold_id, meter)
+        await _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
         yield final
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=STREAM_HEADERS)
@@ -224,14 +207,14 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
 async def _close_and_settle(
     gateway: Gateway,
     iterator: AsyncIterator[dict[str, Any]],
-    pending: asyncio.Future[dict[str, Any]] | None,
+    relay: Relay | None,
     hold_id: str,
     meter: StreamMeter,
 ) -> None:
     """Close the upstream stream, then settle the hold by the stream billing rule."""
     with contextlib.suppress(BaseException):
-        if pending is not None:
-            await asyncio.wait({pending})
+        if relay is not None:
+            await relay.stop()
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -6,12 +6,16 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from apiinone.db.group_writer import GroupWriter
+    from apiinone.db.pg_group_writer import PgGroupWriter
 
 __all__ = ["Database", "now_ms"]
 
@@ -51,6 +55,23 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_on_begin)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._group: GroupWriter | PgGroupWriter | None = None
+
+    @property
+    def group(self) -> GroupWriter | PgGroupWriter | None:
+        """The group-commit writer of the hot path (created on first use); None for an
+        in-memory SQLite database, which no second connection can see."""
+        if self._group is None:
+            from apiinone.db.group_writer import GroupWriter
+            from apiinone.db.pg_group_writer import PgGroupWriter
+
+            url = self.engine.url
+            if not self.is_sqlite:
+                dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self._group = PgGroupWriter(dsn)
+            elif url.database and url.database != ":memory:":
+                self._group = GroupWriter(url.database)
+        return self._group
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -80,4 +101,7 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self._group is not None:
+            await self._group.close()
+            self._group = None
         await self.engine.dispose()

@@ -45,7 +45,7 @@ def _seconds(ms: int | None) -> int | None:
     return None if ms is None else int(ms) // 1000
 
 
-async def load_video(gateway: Gateway, account_id: str, video_id: str) -> Row[Any]:
+async def load_video(gateway: Gateway, account_id: str, video_id: str) -> Any:
     """The caller's video task; any other task id is a 404, as a missing one is."""
     row = await load_task(gateway, account_id, video_id)
     if row.endpoint != VIDEO_ENDPOINT:

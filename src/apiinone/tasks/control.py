@@ -10,22 +10,32 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
+from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.gateway import Gateway
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.states import TERMINAL, Status
+from apiinone.tasks.submit_sql import SELECT_OWNED, TaskRow
 
 __all__ = ["cancel_task", "load_task", "load_task_any", "wait_for_terminal"]
 
 log = logging.getLogger("apiinone.tasks")
 
 
-async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Row[Any]:
+async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     if len(task_id) > 40:
         raise NotFound(f"No task {task_id[:40]}…")
-    async with gateway.db.read() as conn:
-        row = await store.get_task(conn, task_id, account_id)
+    row: Any = None
+    group = gateway.db.group
+    try:
+        if not isinstance(group, GroupWriter):
+            raise ReadBusy
+        found = group.read_row(SELECT_OWNED, (task_id, account_id))  # SQLite: on the loop
+        row = None if found is None else TaskRow(*found)
+    except ReadBusy:
+        async with gateway.db.read() as conn:
+            row = await store.get_task(conn, task_id, account_id)
     if row is None:
         raise NotFound(f"No task {task_id}")
     return row
@@ -40,9 +50,7 @@ async def load_task_any(gateway: Gateway, task_id: str) -> Row[Any]:
     return row
 
 
-async def wait_for_terminal(
-    gateway: Gateway, account_id: str, task_id: str, seconds: float
-) -> Row[Any]:
+async def wait_for_terminal(gateway: Gateway, account_id: str, task_id: str, seconds: float) -> Any:
     """The task once it has ended, or as it is when ``seconds`` run out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -54,7 +62,7 @@ async def wait_for_terminal(
         await gateway.signals.wait_for_change(task_id, min(remaining, 0.5))
 
 
-async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Row[Any]:
+async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     row = await load_task(gateway, account_id, task_id)
     if row.status == Status.CANCELED.value:
         return row

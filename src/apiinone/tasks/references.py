@@ -17,7 +17,7 @@ from apiinone.db.tables import files, tasks
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.tasks.states import Status
 
-__all__ = ["Reference", "check_references", "parent_context"]
+__all__ = ["Reference", "check_references", "parent_context", "refers_to_earlier_work"]
 
 MUSIC_ENDPOINTS = (
     "/api/v1/audio/music",
@@ -36,6 +36,14 @@ UPLOAD_COVER = "/api/v1/audio/music/upload-cover/generate"
 @dataclass(frozen=True, slots=True)
 class Reference:
     parent_task_id: str | None
+
+
+def refers_to_earlier_work(endpoint: str, params: Mapping[str, Any]) -> bool:
+    """Whether ``check_references`` has anything to look up for this request."""
+    if endpoint == UPLOAD_COVER:
+        return True
+    spec = TASK_FIELDS.get(endpoint)
+    return spec is not None and isinstance(params.get(spec[0]), str) and bool(params[spec[0]])
 
 
 async def check_references(

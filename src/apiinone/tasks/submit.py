@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import orjson
@@ -13,15 +15,17 @@ from apiinone.auth.principal import Principal
 from apiinone.billing.ledger import hold
 from apiinone.catalog import ModelSpec, ParamSpec, price_request, validate_request
 from apiinone.db.engine import now_ms
+from apiinone.db.group_writer import GroupWriter
 from apiinone.db.tables import accounts, tasks
-from apiinone.errors import InvalidRequest, PermissionDenied, TooManyTasks
+from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
 from apiinone.settings import Settings
-from apiinone.tasks.references import check_references
+from apiinone.tasks.references import check_references, refers_to_earlier_work
 from apiinone.tasks.states import ACTIVE, Status
+from apiinone.tasks.submit_sql import insert_task_steps, too_many
 
 __all__ = ["create_task", "url_fields"]
 
@@ -110,14 +114,40 @@ async def _check_concurrency(conn: AsyncConnection, settings: Settings, account_
     )
     count = (await conn.execute(select(func.count()).select_from(unfinished))).scalar_one()
     if count >= cap:
-        raise TooManyTasks(
-            f"This account already has {cap} unfinished tasks, its limit; submit more "
-            "once some have finished",
-            headers={"Retry-After": "1"},
+        raise too_many(cap)
+
+
+async def _insert(
+    gateway: Gateway,
+    principal: Principal,
+    model: ModelSpec,
+    params: Mapping[str, Any],
+    values: dict[str, Any],
+) -> Row[Any]:
+    """The task's transaction through SQLAlchemy: PostgreSQL, and references to earlier work."""
+    async with gateway.db.write() as conn:
+        await _check_concurrency(conn, gateway.settings, principal.account_id)
+        reference = await check_references(
+            conn, account_id=principal.account_id, endpoint=model.endpoint, params=params
         )
+        held = await hold(
+            conn,
+            account_id=principal.account_id,
+            mode=principal.mode,
+            amount=values["price"],
+            key_id=principal.key_id,
+            task_id=values["id"],
+            model=model.slug,
+        )
+        await conn.execute(
+            insert(tasks).values(
+                **values, hold_id=held.hold_id, parent_task_id=reference.parent_task_id
+            )
+        )
+        return (await conn.execute(select(tasks).where(tasks.c.id == values["id"]))).one()
 
 
-async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Row[Any]:
+async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Any:
     _check_arrays(body, gateway.settings.max_array_items)
     validated = validate_request(gateway.catalog, endpoint, body)
     model = validated.model
@@ -142,48 +172,39 @@ async def create_task(gateway: Gateway, principal: Principal, endpoint: str, bod
         "model": body.get("model", model.slug),
         **{k: v for k, v in body.items() if k != "model"},
     }
-    async with gateway.db.write() as conn:
-        await _check_concurrency(conn, gateway.settings, principal.account_id)
-        reference = await check_references(
-            conn, account_id=principal.account_id, endpoint=model.endpoint, params=params
+    values: dict[str, Any] = {
+        "id": task_id,
+        "account_id": principal.account_id,
+        "key_id": principal.key_id,
+        "mode": principal.mode,
+        "model": model.slug,
+        "variant": validated.variant,
+        "endpoint": model.endpoint,
+        "kind": model.kind,
+        "status": Status.QUEUED.value,
+        "progress": None,
+        "price": price,
+        "consumed_credits": 0,
+        "request": orjson.dumps(request).decode(),
+        "params": orjson.dumps(params).decode(),
+        "callback_url": callback_url,
+        "provider": route.provider.name,
+        "channel": route.channel,
+        "next_run_at": now,
+        "attempts": 0,
+        "deadline_at": now + model.timeout_seconds * 1000,
+        "created_at": now,
+        "updated_at": now,
+    }
+    writer = gateway.holds.writer
+    if isinstance(writer, GroupWriter) and not refers_to_earlier_work(model.endpoint, params):
+        # The SQLite hot path: one operation of a group-commit batch (tasks/submit_sql.py).
+        cap = gateway.settings.max_concurrent_tasks_per_account
+        work = asyncio.ensure_future(
+            writer.run_steps(partial(insert_task_steps, cap=cap, values=values))
         )
-        held = await hold(
-            conn,
-            account_id=principal.account_id,
-            mode=principal.mode,
-            amount=price,
-            key_id=principal.key_id,
-            task_id=task_id,
-            model=model.slug,
-        )
-        await conn.execute(
-            insert(tasks).values(
-                id=task_id,
-                account_id=principal.account_id,
-                key_id=principal.key_id,
-                mode=principal.mode,
-                model=model.slug,
-                variant=validated.variant,
-                endpoint=model.endpoint,
-                kind=model.kind,
-                status=Status.QUEUED.value,
-                progress=None,
-                price=price,
-                hold_id=held.hold_id,
-                consumed_credits=0,
-                request=orjson.dumps(request).decode(),
-                params=orjson.dumps(params).decode(),
-                callback_url=callback_url,
-                parent_task_id=reference.parent_task_id,
-                provider=route.provider.name,
-                channel=route.channel,
-                next_run_at=now,
-                attempts=0,
-                deadline_at=now + model.timeout_seconds * 1000,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).one()
+        row = await asyncio.shield(work)  # once queued, it is written whatever the client does
+    else:
+        row = await _insert(gateway, principal, model, params, values)
     await gateway.work_queued()
     return row

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import orjson
 
 from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatRequest, UpstreamFailure
@@ -28,8 +29,14 @@ class OpenAIChatProvider:
 
     def _send(self, request: ChatRequest, ctx: ProviderContext) -> Any:
         http = translate.build_request(request, self.channel)
+        headers = dict(http.headers)
+        headers["Content-Type"] = "application/json"
         return ctx.session.request(
-            http.method, http.url, headers=dict(http.headers), json=http.json, timeout=self.timeout
+            http.method,
+            http.url,
+            headers=headers,
+            data=orjson.dumps(http.json),
+            timeout=self.timeout,
         )
 
     def _scrub(self, body: bytes) -> bytes:

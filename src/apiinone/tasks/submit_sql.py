@@ -1,0 +1,73 @@
+"""A task's submission as SQL steps (``db/steps.py``) for the SQLite group writer.
+
+What ``submit.create_task`` writes in its transaction — the account's cap of unfinished
+tasks, the hold, the task row — as one operation of a batch: the count and the insert stay
+in one transaction (the batch holds SQLite's write lock), and a refused operation leaves
+nothing behind (its savepoint is rolled back). Submissions that refer to earlier work, and
+PostgreSQL, keep the SQLAlchemy path.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+from apiinone.billing.ledger_sql import hold_steps
+from apiinone.db.steps import Steps
+from apiinone.db.tables import tasks
+from apiinone.errors import TooManyTasks
+from apiinone.tasks.states import ACTIVE
+
+__all__ = ["INSERTED", "SELECT_OWNED", "TaskRow", "insert_task_steps", "too_many"]
+
+COLUMNS = tuple(column.name for column in tasks.c)
+TaskRow = namedtuple("TaskRow", COLUMNS)  # type: ignore[misc]
+
+# Column names come from the table definition, never from a request.
+INSERTED = (
+    "id", "account_id", "key_id", "mode", "model", "variant", "endpoint", "kind", "status",
+    "progress", "price", "hold_id", "consumed_credits", "request", "params", "callback_url",
+    "parent_task_id", "provider", "channel", "next_run_at", "attempts", "deadline_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM tasks WHERE id = ?"  # noqa: S608
+SELECT_OWNED = _SELECT + " AND account_id = ?"
+_INSERT = (
+    f"INSERT INTO tasks ({', '.join(INSERTED)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in INSERTED)})"
+)
+_MARKS = ", ".join("?" for _ in ACTIVE)
+_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE account_id = ? "  # noqa: S608
+    f"AND status IN ({_MARKS}) LIMIT ?)"
+)
+
+
+def too_many(cap: int) -> TooManyTasks:
+    return TooManyTasks(
+        f"This account already has {cap} unfinished tasks, its limit; submit more "
+        "once some have finished",
+        headers={"Retry-After": "1"},
+    )
+
+
+def insert_task_steps(*, cap: int, values: dict[str, Any]) -> Steps:
+    """Check the cap, hold ``values["price"]``, insert the task; returns its row."""
+    account_id = values["account_id"]
+    if cap:
+        count = yield _COUNT, (account_id, *ACTIVE, cap)
+        if count is not None and int(count[0]) >= cap:
+            raise too_many(cap)
+    held = yield from hold_steps(
+        account_id=account_id,
+        mode=values["mode"],
+        amount=values["price"],
+        key_id=values["key_id"],
+        task_id=values["id"],
+        model=values["model"],
+    )
+    row = {"parent_task_id": None, **values, "hold_id": held.hold_id}
+    yield _INSERT, tuple(row[name] for name in INSERTED)
+    inserted = yield _SELECT, (values["id"],)
+    assert inserted is not None
+    return TaskRow(*inserted)

@@ -1,0 +1,142 @@
+"""The fast lane (api/fastlane.py) answers as the framework's routes do.
+
+Two real gateways, one with ``APIINONE_FAST_LANE=false``: the same requests — good ones and
+every kind of bad one — must get the same statuses, the same error types and params, the
+same headers that matter and answers of the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from apiinone.auth.secrets import generate_key
+from tests.support.server import Server, base_env
+
+CHAT = {"model": "gemini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
+IMAGE = {"model": "hunyuan-image-3", "prompt": "a lighthouse sandbox:delay=0", "size": "128*128"}
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[Server, str]]]:
+    servers = []
+    for fast in ("true", "false"):
+        data_dir: Path = tmp_path_factory.mktemp(f"lane-{fast}")
+        admin_key = generate_key()
+        env = base_env(
+            data_dir,
+            APIINONE_ADMIN_KEY=admin_key,
+            APIINONE_FAST_LANE=fast,
+            APIINONE_SIGNUP_BONUS="1000",
+            APIINONE_RATE_LIMIT_PER_MINUTE="100000",
+            APIINONE_MAX_BODY_BYTES="65536",
+        )
+        server = Server(data_dir=data_dir, env=env).start()
+        with server.client(admin_key) as admin:
+            created = admin.post("/api/v1/admin/accounts", json={"email": f"{fast}@example.com"})
+            assert created.status_code == 201, created.text
+        servers.append((server, created.json()["data"]["key"]["key"]))
+    yield servers
+    for server, _ in servers:
+        server.stop()
+
+
+def _shape(value: Any) -> Any:
+    """The structure of an answer: keys and types, not the ids and times inside."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_shape(v) for v in value[:1]]
+    return type(value).__name__
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "status": response.status_code,
+        "type": response.headers.get("content-type", "").split(";")[0],
+        "has_request_id": "x-request-id" in response.headers,
+        "ratelimit": "x-ratelimit-limit" in response.headers,
+        "retry_after": response.headers.get("retry-after"),
+    }
+    if out["type"] == "application/json":
+        body = response.json()
+        if "error" in body:
+            error = body["error"]
+            out["error"] = (error["code"], error["type"], error["param"])
+        else:
+            out["shape"] = _shape(body)
+    return out
+
+
+def _both(
+    pair: list[tuple[Server, str]], method: str, path: str, **kwargs: Any
+) -> list[dict[str, Any]]:
+    answers = []
+    options = {k: v for k, v in kwargs.items() if k != "headers"}
+    for server, key in pair:
+        headers = dict(kwargs.get("headers") or {})
+        auth = headers.pop("_auth", "key")
+        if auth == "key":
+            headers["Authorization"] = f"Bearer {key}"
+        elif auth is not None:
+            headers["Authorization"] = auth
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            answers.append(_answer(client.request(method, path, headers=headers, **options)))
+    return answers
+
+
+CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST", "/v1/chat/completions", {"json": CHAT}),
+    ("POST", "/api/v1/chat/completions", {"json": CHAT}),
+    ("POST", "/v1/chat/completions", {"json": {**CHAT, "stream": True}}),
+    ("POST", "/v1/chat/completions", {"json": CHAT, "headers": {"_auth": None}}),
+    ("POST", "/v1/chat/completions", {"json": CHAT, "headers": {"_auth": "Bearer aio_nope"}}),
+    ("POST", "/v1/chat/completions", {"json": CHAT, "headers": {"_auth": "Basic abc"}}),
+    ("POST", "/v1/chat/completions", {"content": b"{not json"}),
+    ("POST", "/v1/chat/completions", {"content": b"[1, 2]"}),
+    ("POST", "/v1/chat/completions", {"content": b""}),
+    ("POST", "/v1/chat/completions", {"json": {**CHAT, "model": "no-such-model"}}),
+    ("POST", "/v1/chat/completions", {"json": {**CHAT, "max_tokens": "many"}}),
+    ("POST", "/v1/chat/completions", {"content": b"x" * 70000}),
+    ("POST", "/api/v1/images/generations", {"json": IMAGE}),
+    ("POST", "/api/v1/images/generations", {"json": {**IMAGE, "size": "7*7"}}),
+    ("POST", "/api/v1/images/generations", {"json": {**IMAGE, "colour": "red"}}),
+    ("POST", "/api/v1/images/generations", {"json": {**IMAGE, "model": "gpt-5.5"}}),
+    ("POST", "/api/v1/images/generations", {"json": IMAGE, "headers": {"_auth": None}}),
+    ("POST", "/api/v1/videos/generations", {"json": {"model": "veo-3.1", "prompt": 5}}),
+    ("POST", "/api/v1/images/tools/upscale", {"json": {"image": "not a url", "scale": 2}}),
+    ("GET", "/api/v1/tasks/task_doesnotexist", {}),
+    ("GET", "/api/v1/tasks/" + "x" * 41, {}),
+    ("GET", "/api/v1/tasks/" + "x" * 65, {}),
+    ("GET", "/api/v1/tasks/task_doesnotexist", {"headers": {"_auth": None}}),
+    ("PUT", "/v1/chat/completions", {"json": CHAT}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), CASES, ids=lambda c: str(c)[:40])
+def test_the_same_answer_with_and_without_the_fast_lane(
+    pair: list[tuple[Server, str]], method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    fast, routed = _both(pair, method, path, **kwargs)
+    assert fast == routed
+
+
+def test_a_submitted_task_reads_back_the_same_through_both(
+    pair: list[tuple[Server, str]],
+) -> None:
+    shapes = []
+    for server, key in pair:
+        with server.client(key) as client:
+            created = client.post("/api/v1/images/generations", json=IMAGE)
+            assert created.status_code == 202, created.text
+            task_id = created.json()["data"]["task_id"]
+            got = client.get(f"/api/v1/tasks/{task_id}")
+            assert got.status_code == 200
+            data = got.json()["data"]
+            assert data["task_id"] == task_id and data["model"] == "hunyuan-image-3"
+            shapes.append(_shape(got.json()))
+    assert shapes[0] == shapes[1]
