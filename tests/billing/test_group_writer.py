@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+import time
 from functools import partial
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from apiinone.auth.accounts import create_account
 from apiinone.auth.keys import KeyLimits, create_key
-from apiinone.billing.holds import HoldBook
+from apiinone.billing.holds import HoldBook, release_stale_chat_holds
 from apiinone.billing.ledger import capture, hold, release
 from apiinone.billing.ledger_sql import hold_steps, settle_steps
 from apiinone.db.engine import Database
@@ -288,6 +289,27 @@ async def test_a_locked_database_does_not_stall_the_event_loop(tmp_path: Path) -
         assert result.balance_after == 97
         assert book.writer.threaded_batches == 1
         assert await wallet_state(db, acc) == (97, 3, 97, 3)
+    finally:
+        await book.close()
+        await db.dispose()
+
+
+async def test_chat_holds_orphaned_by_a_crash_are_given_back(tmp_path: Path) -> None:
+    """A chat hold still open an hour on (its process died mid-request) is released in
+    full; a fresh one, and a task's hold however old, are left alone."""
+    db = await open_db(tmp_path / "o.db")
+    acc = await account(db, 100)
+    book = HoldBook(db)
+    try:
+        await book.hold(account_id=acc, mode="live", amount=30, task_id="chatcmpl-old")
+        await book.hold(account_id=acc, mode="live", amount=20, task_id="task_abc")
+        assert await wallet_state(db, acc) == (50, 50, 50, 50)
+        now = int(time.time() * 1000)
+        assert await release_stale_chat_holds(db, older_than_ms=3_600_000, now=now) == 0
+        later = now + 3_600_001
+        assert await release_stale_chat_holds(db, older_than_ms=3_600_000, now=later) == 1
+        assert await wallet_state(db, acc) == (80, 20, 80, 20)
+        assert await release_stale_chat_holds(db, older_than_ms=3_600_000, now=later) == 0
     finally:
         await book.close()
         await db.dispose()

@@ -14,14 +14,17 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
+from sqlalchemy import select
+
 from apiinone.billing.ledger import HoldResult, capture, hold, release
 from apiinone.billing.ledger_sql import hold_steps, settle_steps
 from apiinone.db.engine import Database
 from apiinone.db.group_writer import GroupWriter
 from apiinone.db.pg_group_writer import PgGroupWriter
 from apiinone.db.steps import Steps
+from apiinone.db.tables import holds
 
-__all__ = ["HoldBook"]
+__all__ = ["CHAT_HOLD_PREFIX", "HoldBook", "release_stale_chat_holds"]
 
 
 class HoldBook:
@@ -91,3 +94,30 @@ class HoldBook:
         if self._orphans:
             await asyncio.gather(*self._orphans, return_exceptions=True)
         # The writer belongs to the database handle, which closes it.
+
+
+CHAT_HOLD_PREFIX = "chatcmpl-"
+
+
+async def release_stale_chat_holds(db: Database, *, older_than_ms: int, now: int) -> int:
+    """Give back chat holds a process died holding (a chat settles within its request, so a
+    chat hold still open long after its request's longest life was orphaned by a crash).
+    Released in full: the client is never charged for an answer the books cannot show."""
+    async with db.read() as conn:
+        stale = (
+            await conn.execute(
+                select(holds.c.id)
+                .where(
+                    holds.c.status == "held",
+                    holds.c.task_id.like(CHAT_HOLD_PREFIX + "%"),
+                    holds.c.created_at < now - older_than_ms,
+                )
+                .limit(500)
+            )
+        ).scalars()
+        ids = list(stale)
+    released = 0
+    for hold_id in ids:
+        async with db.write() as conn:
+            released += int(await release(conn, hold_id))
+    return released

@@ -13,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
+from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.catalog import validate_request
 from apiinone.chat.billing import StreamMeter, cost_from_usage, hold_for
 from apiinone.chat.relay import END, IDLE, Relay
@@ -123,7 +124,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     params: dict[str, Any] = validated.params
     options = params.get("stream_options") or {}
     request = ChatRequest(
-        completion_id="chatcmpl-" + secrets.token_urlsafe(18),
+        completion_id=CHAT_HOLD_PREFIX + secrets.token_urlsafe(18),
         model=model.slug,
         params=params,
         stream=bool(params.get("stream")),
