@@ -36,7 +36,7 @@ class FlakyProxy:
     upstream: str
     script: list[str] = field(default_factory=list)
     match: Callable[[str, str], bool] = lambda method, path: method == "POST"
-    seen: list[Seen] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)  # recorded before the answer is sent
     url: str = ""
 
     def _next_action(self, method: str, path: str) -> str:
@@ -57,17 +57,17 @@ class FlakyProxy:
                 action = proxy._next_action(self.command, self.path)
                 key = self.headers.get("idempotency-key")
                 if action == "503":
-                    self._answer(503, {"retry-after": "0"}, _error(503, "service_unavailable"))
                     proxy.seen.append(Seen(self.command, self.path, key, 503))
+                    self._answer(503, {"retry-after": "0"}, _error(503, "service_unavailable"))
                     return
                 if action.startswith("429:"):
                     headers = {"retry-after": action.split(":", 1)[1]}
-                    self._answer(429, headers, _error(429, "rate_limit"))
                     proxy.seen.append(Seen(self.command, self.path, key, 429))
+                    self._answer(429, headers, _error(429, "rate_limit"))
                     return
                 if action == "404":
-                    self._answer(404, {}, _error(404, "not_found"))
                     proxy.seen.append(Seen(self.command, self.path, key, 404))
+                    self._answer(404, {}, _error(404, "not_found"))
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 upstream = httpx.request(
@@ -78,8 +78,8 @@ class FlakyProxy:
                     timeout=60,
                 )
                 if action == "forward-503":
-                    self._answer(503, {"retry-after": "0"}, _error(503, "service_unavailable"))
                     proxy.seen.append(Seen(self.command, self.path, key, 503))
+                    self._answer(503, {"retry-after": "0"}, _error(503, "service_unavailable"))
                     return
                 if action == "forward-drop":
                     proxy.seen.append(Seen(self.command, self.path, key, None))
@@ -90,8 +90,8 @@ class FlakyProxy:
                     for k, v in upstream.headers.items()
                     if k.lower() not in HOP_BY_HOP | {"content-encoding"}
                 }
-                self._answer(upstream.status_code, kept, upstream.content)
                 proxy.seen.append(Seen(self.command, self.path, key, upstream.status_code))
+                self._answer(upstream.status_code, kept, upstream.content)
 
             def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
                 self.send_response(status)
