@@ -94,15 +94,18 @@ def hold_steps(
     return HoldResult(hold_id=hold_id, amount=amount, balance_after=balance)
 
 
-def settle_steps(hold_id: str, spend: int) -> Steps:
-    """As ``ledger.capture`` (spend > 0) or ``ledger.release`` (spend == 0)."""
+def settle_steps(hold_id: str, spend: int | None) -> Steps:
+    """As ``ledger.capture`` (``spend`` > 0, or None: all of the hold) or ``ledger.release``
+    (``spend`` == 0). False when the hold was already settled."""
     now = _now_ms()
-    status = "captured" if spend > 0 else "released"
+    status = "captured" if spend is None or spend > 0 else "released"
     row = yield _SETTLE, (status, now, hold_id)
     if row is None:
         return False
     account, wallet_id, key_id, held, task_id, model = row
     held = int(held)
+    if spend is None:
+        spend = held
     if not 0 <= spend <= held:
         raise ValueError(f"capture of {spend} outside hold of {held}")
     if spend > 0:

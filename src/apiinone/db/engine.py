@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 if TYPE_CHECKING:
     from apiinone.db.group_writer import GroupWriter
     from apiinone.db.pg_group_writer import PgGroupWriter
+    from apiinone.db.steps import Steps
 
 __all__ = ["Database", "now_ms"]
 
@@ -89,6 +90,18 @@ class Database:
             conn = await raw.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
+
+    async def run_steps(self, make: Callable[[], Steps]) -> Any:
+        """One operation of SQL steps (``db/steps.py``) as its own atomic unit: in the next
+        group-commit batch, or (an in-memory SQLite database) in a transaction of its own.
+        Its value once committed; an operation that raises leaves nothing behind."""
+        group = self.group
+        if group is not None:
+            return await group.run_steps(make)
+        from apiinone.db.steps import run_connection
+
+        async with self.write() as conn:
+            return await run_connection(conn, make())
 
     async def ping(self) -> bool:
         from sqlalchemy import text

@@ -12,12 +12,14 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from sqlalchemy import delete, select
 
 from apiinone.db.engine import Database
 from apiinone.db.engine import now_ms as current_ms
+from apiinone.db.steps import Steps
 from apiinone.db.tables import files
 from apiinone.storage.base import BlobStore
 
@@ -91,6 +93,20 @@ def _from_row(row: Any) -> StoredFile:
     )
 
 
+_INSERT = (
+    "INSERT INTO files (id, account_id, task_id, purpose, name, content_type, size,"
+    " storage_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_steps(stored: StoredFile) -> Steps:
+    yield _INSERT, (
+        stored.id, stored.account_id, stored.task_id, stored.purpose, stored.name,
+        stored.content_type, stored.size, stored.storage_key, stored.created_at,
+        stored.expires_at,
+    )  # fmt: skip
+
+
 async def save_file(
     db: Database,
     store: BlobStore,
@@ -121,21 +137,7 @@ async def save_file(
         expires_at=created + int(retention_seconds * 1000),
     )
     await store.put(stored.storage_key, data, content_type)
-    async with db.write() as conn:
-        await conn.execute(
-            files.insert().values(
-                id=stored.id,
-                account_id=stored.account_id,
-                task_id=stored.task_id,
-                purpose=stored.purpose,
-                name=stored.name,
-                content_type=stored.content_type,
-                size=stored.size,
-                storage_key=stored.storage_key,
-                created_at=stored.created_at,
-                expires_at=stored.expires_at,
-            )
-        )
+    await db.run_steps(partial(_insert_steps, stored))
     return stored
 
 

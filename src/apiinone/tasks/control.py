@@ -15,8 +15,8 @@ from apiinone.errors import InvalidRequest, NotFound
 from apiinone.gateway import Gateway
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
+from apiinone.tasks.rows import SELECT_OWNED, TaskRow
 from apiinone.tasks.states import TERMINAL, Status
-from apiinone.tasks.submit_sql import SELECT_OWNED, TaskRow
 
 __all__ = ["cancel_task", "load_task", "load_task_any", "wait_for_terminal"]
 
@@ -77,11 +77,11 @@ async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     if finished is None:  # it ended meanwhile
         return await load_task(gateway, account_id, task_id)
     if finished.upstream_id:
-        asyncio.create_task(_cancel_upstream(gateway, finished))  # noqa: RUF006
+        asyncio.create_task(_cancel_upstream(gateway, finished, finished.upstream_id))  # noqa: RUF006
     return finished
 
 
-async def _cancel_upstream(gateway: Gateway, row: Row[Any]) -> None:
+async def _cancel_upstream(gateway: Gateway, row: TaskRow, upstream_id: str) -> None:
     """Best effort: tell the provider to stop, so it does not keep working (or billing)."""
     from apiinone.providers.base import JobRequest
 
@@ -100,4 +100,4 @@ async def _cancel_upstream(gateway: Gateway, row: Row[Any]) -> None:
         async def no_fetch(url: str) -> tuple[bytes, str]:
             raise InvalidRequest("no inputs are fetched while canceling")
 
-        await provider.cancel(job, row.upstream_id, ProviderContext(gateway.session, no_fetch))
+        await provider.cancel(job, upstream_id, ProviderContext(gateway.session, no_fetch))

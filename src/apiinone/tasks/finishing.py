@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from apiinone.db.steps import Steps
 from apiinone.gateway import Gateway
 from apiinone.tasks import store
 from apiinone.tasks.render import task_object
+from apiinone.tasks.rows import TaskRow
+from apiinone.webhooks.outbox import enqueue_steps
 
 __all__ = ["finish_task"]
 
 
 async def finish_task(
     gateway: Gateway, task_id: str, outcome: store.Finish, owner: str | None
-) -> Row[Any] | None:
+) -> TaskRow | None:
     """Finish an active task once; None if it had already ended."""
 
-    async def on_terminal(conn: AsyncConnection, row: Row[Any]) -> None:
+    def on_terminal(row: TaskRow) -> Steps | None:
         if not row.callback_url:
-            return
-        from apiinone.webhooks.outbox import enqueue
-
-        await enqueue(
-            conn,
+            return None
+        return enqueue_steps(
             account_id=row.account_id,
             task_id=row.id,
             event_type=store.event_type(row.status),

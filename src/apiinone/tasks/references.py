@@ -17,7 +17,13 @@ from apiinone.db.tables import files, tasks
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.tasks.states import Status
 
-__all__ = ["Reference", "check_references", "parent_context", "refers_to_earlier_work"]
+__all__ = [
+    "Reference",
+    "check_references",
+    "parent_context",
+    "refers_back",
+    "refers_to_earlier_work",
+]
 
 MUSIC_ENDPOINTS = (
     "/api/v1/audio/music",
@@ -109,6 +115,11 @@ async def _upload(conn: AsyncConnection, account_id: str, file_id: str) -> None:
         raise NotFound(
             f"No upload {file_id}; upload audio with POST /api/v1/uploads", param="audio_id"
         )
+
+
+def refers_back(task: Any) -> bool:
+    """Whether ``parent_context`` has anything to read for this task."""
+    return task.endpoint == UPLOAD_COVER or task.parent_task_id is not None
 
 
 async def parent_context(conn: AsyncConnection, task: Any) -> dict[str, Any] | None:

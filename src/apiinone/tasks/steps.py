@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Row
 
 from apiinone.errors import APIError
 from apiinone.gateway import Gateway
@@ -24,7 +23,8 @@ from apiinone.providers.base import (
 )
 from apiinone.tasks import store
 from apiinone.tasks.hooks import hook_url
-from apiinone.tasks.references import parent_context
+from apiinone.tasks.references import parent_context, refers_back
+from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
 
 __all__ = ["StepRunner"]
@@ -32,8 +32,8 @@ __all__ = ["StepRunner"]
 log = logging.getLogger("apiinone.tasks")
 
 MAX_ATTEMPTS = 6
-Finisher = Callable[[str, store.Finish, str | None], Awaitable[Row[Any] | None]]
-Saver = Callable[[Row[Any], Sequence[Artifact]], Awaitable[list[str]]]
+Finisher = Callable[[str, store.Finish, str | None], Awaitable[TaskRow | None]]
+Saver = Callable[[TaskRow, Sequence[Artifact]], Awaitable[list[str]]]
 
 
 class StepRunner:
@@ -43,7 +43,7 @@ class StepRunner:
         self._finish = finisher
         self._save = saver
 
-    def context(self, row: Row[Any]) -> ProviderContext:
+    def context(self, row: TaskRow) -> ProviderContext:
         from apiinone.net.fetch import fetch_input
 
         settings = self.gateway.settings
@@ -57,9 +57,11 @@ class StepRunner:
             session=self.gateway.session, fetch=fetch, speed=settings.sandbox_speed
         )
 
-    async def job(self, row: Row[Any]) -> JobRequest:
-        async with self.gateway.db.read() as conn:
-            parent = await parent_context(conn, row)
+    async def job(self, row: TaskRow) -> JobRequest:
+        parent = None
+        if refers_back(row):
+            async with self.gateway.db.read() as conn:
+                parent = await parent_context(conn, row)
         return JobRequest(
             task_id=row.id,
             model=row.model,
@@ -71,7 +73,7 @@ class StepRunner:
             webhook_url=hook_url(self.gateway.settings, row.id),
         )
 
-    async def run(self, row: Row[Any]) -> None:
+    async def run(self, row: TaskRow) -> None:
         heartbeat = asyncio.create_task(self._keep_lease(row.id))
         try:
             await self._run(row)
@@ -89,7 +91,7 @@ class StepRunner:
             ):
                 return
 
-    async def _run(self, row: Row[Any]) -> None:
+    async def _run(self, row: TaskRow) -> None:
         try:
             provider = self.gateway.providers.provider_for(row.provider, row.channel)
             job = await self.job(row)
@@ -113,7 +115,7 @@ class StepRunner:
                 )
 
     async def _submit(
-        self, row: Row[Any], provider: Provider, job: JobRequest, ctx: ProviderContext
+        self, row: TaskRow, provider: Provider, job: JobRequest, ctx: ProviderContext
     ) -> None:
         if row.submit_state == "submitting" and not getattr(provider, "idempotent_submit", False):
             # A submission was sent but its answer never recorded (a crash in between):
@@ -169,7 +171,7 @@ class StepRunner:
         else:
             await self._fail(row, outcome.code, outcome.message)
 
-    async def _after_poll(self, row: Row[Any], outcome: Running | Succeeded | Failed) -> None:
+    async def _after_poll(self, row: TaskRow, outcome: Running | Succeeded | Failed) -> None:
         if isinstance(outcome, Running):
             await store.record_poll(
                 self.gateway.db,
@@ -185,7 +187,7 @@ class StepRunner:
         else:
             await self._fail(row, outcome.code, outcome.message)
 
-    async def _succeed(self, row: Row[Any], outcome: Succeeded) -> None:
+    async def _succeed(self, row: TaskRow, outcome: Succeeded) -> None:
         paths = await self._save(row, outcome.artifacts)
         result = _fill(outcome.result, paths) if outcome.result is not None else None
         await self._finish(
@@ -194,7 +196,7 @@ class StepRunner:
             self.owner,
         )
 
-    async def _fail(self, row: Row[Any], code: str, message: str) -> None:
+    async def _fail(self, row: TaskRow, code: str, message: str) -> None:
         await self._finish(
             row.id,
             store.Finish(Status.FAILED, error_code=code, error_message=message),

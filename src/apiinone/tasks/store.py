@@ -3,23 +3,32 @@
 Every state change is a compare-and-set on ``status`` (and, for a worker, on its lease),
 so a transition, and the capture or release that goes with it, happens once even when
 two workers or a worker and a cancel race. Finishing a task settles its hold and queues
-its webhook in the same transaction.
+its webhook in the same transaction. The changes are SQL steps (``transitions_sql.py``)
+written through the group-commit writer, so the worker's many small transactions share
+commits with the request path's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from apiinone.billing.ledger import capture, release
 from apiinone.db.engine import Database, now_ms
 from apiinone.db.tables import tasks
-from apiinone.tasks.states import ACTIVE, EVENT_TYPES, Status
+from apiinone.tasks.rows import TaskRow
+from apiinone.tasks.states import EVENT_TYPES, Status
+from apiinone.tasks.transitions_sql import (
+    TerminalSteps,
+    claim_steps,
+    finish_steps,
+    update_held_steps,
+)
 
 __all__ = [
     "Finish",
@@ -34,8 +43,6 @@ __all__ = [
     "renew_lease",
     "retry_later",
 ]
-
-WebhookEnqueue = Callable[..., Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,74 +97,26 @@ async def list_tasks(
 
 async def claim_due(
     db: Database, owner: str, *, lease_ms: int, limit: int, busy: Collection[str] = ()
-) -> list[Row[Any]]:
-    """Take up to ``limit`` due tasks whose lease is free or expired.
-
-    ``busy`` are tasks this worker is still working on: never claimed twice by one worker,
-    even when a step outlives its lease.
-    """
-    now = now_ms()
-    due = and_(
-        tasks.c.status.in_(ACTIVE),
-        tasks.c.next_run_at <= now,
-        or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < now),
+) -> list[TaskRow]:
+    """Take up to ``limit`` due tasks whose lease is free or expired (``claim_steps``)."""
+    claimed: list[TaskRow] = await db.run_steps(
+        partial(
+            claim_steps,
+            owner,
+            now=now_ms(),
+            lease_ms=lease_ms,
+            limit=limit,
+            busy=tuple(busy),
+            postgres=not db.is_sqlite,
+        )
     )
-    if busy:
-        due = and_(due, tasks.c.id.notin_(list(busy)))
-    lease = {
-        "lease_owner": owner,
-        "lease_until": now + lease_ms,
-        "attempts": tasks.c.attempts + 1,
-        "updated_at": now,
-    }
-    async with db.write() as conn:
-        if not db.is_sqlite:
-            # PostgreSQL: workers skip each other's locked rows instead of queueing on them.
-            due_ids = (
-                select(tasks.c.id)
-                .where(due)
-                .order_by(tasks.c.next_run_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            rows = await conn.execute(
-                update(tasks)
-                .where(tasks.c.id.in_(due_ids.scalar_subquery()))
-                .values(**lease)
-                .returning(*tasks.c)
-            )
-            return list(rows.fetchall())
-        # SQLite: the write lock is already exclusive; compare-and-set each row anyway.
-        ids = [
-            r.id
-            for r in await conn.execute(
-                select(tasks.c.id).where(due).order_by(tasks.c.next_run_at).limit(limit)
-            )
-        ]
-        claimed: list[Row[Any]] = []
-        for task_id in ids:
-            row = (
-                await conn.execute(
-                    update(tasks)
-                    .where(and_(tasks.c.id == task_id, due))
-                    .values(**lease)
-                    .returning(*tasks.c)
-                )
-            ).first()
-            if row is not None:
-                claimed.append(row)
     return claimed
-
-
-def _held_by(task_id: str, owner: str) -> Any:
-    return and_(tasks.c.id == task_id, tasks.c.lease_owner == owner, tasks.c.status.in_(ACTIVE))
 
 
 async def _update_held(db: Database, task_id: str, owner: str, **values: Any) -> bool:
     """Change a task this worker holds; False if it lost the task (ended, or taken over)."""
-    async with db.write() as conn:
-        result = await conn.execute(update(tasks).where(_held_by(task_id, owner)).values(**values))
-    return result.rowcount == 1
+    held: bool = await db.run_steps(partial(update_held_steps, task_id, owner, values))
+    return held
 
 
 def _released(now: int, delay: float) -> dict[str, Any]:
@@ -244,50 +203,28 @@ async def finish(
     outcome: Finish,
     *,
     owner: str | None,
-    on_terminal: Callable[[AsyncConnection, Row[Any]], Any] | None = None,
-) -> Row[Any] | None:
-    """Move an active task to its terminal state, settle its hold, all in one transaction.
+    on_terminal: TerminalSteps | None = None,
+) -> TaskRow | None:
+    """Move an active task to its terminal state, settle its hold, all in one operation
+    (``finish_steps``).
 
     ``owner`` None means "whoever holds it" (cancel, timeout sweep). Returns the updated
     row, or None if the task was no longer active (someone else finished it first).
     """
-    now = now_ms()
-    condition = and_(tasks.c.id == task_id, tasks.c.status.in_(ACTIVE))
-    if owner is not None:
-        condition = and_(condition, tasks.c.lease_owner == owner)
-    completed = outcome.status is Status.COMPLETED
-    async with db.write() as conn:
-        row = (
-            await conn.execute(
-                update(tasks)
-                .where(condition)
-                .values(
-                    status=outcome.status.value,
-                    progress=100 if completed else tasks.c.progress,
-                    consumed_credits=tasks.c.price if completed else 0,
-                    response=orjson.dumps(list(outcome.response)).decode(),
-                    result=orjson.dumps(outcome.result).decode()
-                    if outcome.result is not None
-                    else None,
-                    error_code=outcome.error_code,
-                    error_message=outcome.error_message,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                    completed_at=now,
-                )
-                .returning(*tasks.c)
-            )
-        ).first()
-        if row is None:
-            return None
-        if row.hold_id is not None:
-            if completed:
-                await capture(conn, row.hold_id)
-            else:
-                await release(conn, row.hold_id)
-        if on_terminal is not None:
-            await on_terminal(conn, row)
+    row: TaskRow | None = await db.run_steps(
+        partial(
+            finish_steps,
+            task_id,
+            status=outcome.status,
+            response=list(outcome.response),
+            result=outcome.result,
+            error_code=outcome.error_code,
+            error_message=outcome.error_message,
+            owner=owner,
+            now=now_ms(),
+            on_terminal=on_terminal,
+        )
+    )
     return row
 
 

@@ -9,19 +9,15 @@ PostgreSQL, keep the SQLAlchemy path.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 from apiinone.billing.ledger_sql import hold_steps
 from apiinone.db.steps import Steps
-from apiinone.db.tables import tasks
 from apiinone.errors import TooManyTasks
+from apiinone.tasks.rows import SELECT, TaskRow
 from apiinone.tasks.states import ACTIVE
 
-__all__ = ["INSERTED", "SELECT_OWNED", "TaskRow", "insert_task_steps", "too_many"]
-
-COLUMNS = tuple(column.name for column in tasks.c)
-TaskRow = namedtuple("TaskRow", COLUMNS)  # type: ignore[misc]
+__all__ = ["INSERTED", "insert_task_steps", "too_many"]
 
 # Column names come from the table definition, never from a request.
 INSERTED = (
@@ -30,8 +26,6 @@ INSERTED = (
     "parent_task_id", "provider", "channel", "next_run_at", "attempts", "deadline_at",
     "created_at", "updated_at",
 )  # fmt: skip
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM tasks WHERE id = ?"  # noqa: S608
-SELECT_OWNED = _SELECT + " AND account_id = ?"
 _INSERT = (
     f"INSERT INTO tasks ({', '.join(INSERTED)}) "  # noqa: S608
     f"VALUES ({', '.join('?' for _ in INSERTED)})"
@@ -68,6 +62,6 @@ def insert_task_steps(*, cap: int, values: dict[str, Any]) -> Steps:
     )
     row = {"parent_task_id": None, **values, "hold_id": held.hold_id}
     yield _INSERT, tuple(row[name] for name in INSERTED)
-    inserted = yield _SELECT, (values["id"],)
+    inserted = yield SELECT, (values["id"],)
     assert inserted is not None
     return TaskRow(*inserted)

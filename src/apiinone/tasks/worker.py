@@ -13,9 +13,8 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Row, and_, select
+from sqlalchemy import and_, select
 
 from apiinone.billing.holds import release_stale_chat_holds
 from apiinone.db.engine import now_ms
@@ -26,6 +25,7 @@ from apiinone.providers.base import Artifact
 from apiinone.storage.files import save_file, sweep_expired
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
+from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import ACTIVE, Status
 from apiinone.tasks.steps import StepRunner
 
@@ -53,7 +53,7 @@ class TaskWorker:
         last_sweep = last_retention = 0.0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
-            claimed: Sequence[Row[Any]] = ()
+            claimed: Sequence[TaskRow] = ()
             try:
                 free = self.concurrency - len(self._inflight)
                 if free > 0:
@@ -83,7 +83,7 @@ class TaskWorker:
                 await self.gateway.signals.wait_for_work(0.25)
         await self._drain()
 
-    def _spawn(self, row: Row[Any]) -> None:
+    def _spawn(self, row: TaskRow) -> None:
         task = asyncio.create_task(self.steps.run(row), name=f"step-{row.id}")
         self._inflight[task] = row.id
 
@@ -103,10 +103,10 @@ class TaskWorker:
 
     async def finish(
         self, task_id: str, outcome: store.Finish, owner: str | None
-    ) -> Row[Any] | None:
+    ) -> TaskRow | None:
         return await finish_task(self.gateway, task_id, outcome, owner)
 
-    async def save_artifacts(self, row: Row[Any], artifacts: Sequence[Artifact]) -> list[str]:
+    async def save_artifacts(self, row: TaskRow, artifacts: Sequence[Artifact]) -> list[str]:
         settings = self.gateway.settings
         paths = []
         for artifact in artifacts:
