@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from apiinone import __version__, openai_compat
 from apiinone.api.errors import install_error_handlers
@@ -31,6 +33,7 @@ from apiinone.api.routes import (
 )
 from apiinone.background import running_background
 from apiinone.dashboard import install_dashboard
+from apiinone.dashboard.price_overrides import CatalogSync
 from apiinone.gateway import Gateway
 from apiinone.idempotency import IdempotencyMiddleware
 from apiinone.redact import install_log_redaction, register_settings
@@ -46,6 +49,31 @@ Authenticate with `Authorization: Bearer aio_...`. Errors always have the shape
 """
 
 
+class GatewayApp(FastAPI):
+    """FastAPI with the gateway's own layers outermost.
+
+    FastAPI puts its own layers (the server-error handler, exception telemetry, a body limit)
+    around every user middleware; here the gateway's layers wrap all of them instead: request
+    ids, the body limit and rate-limit headers; idempotency keys; price overrides; then the
+    fast lane, which answers chat, task submission and task polling itself. Every other
+    request goes on into FastAPI as usual. The outermost layer turns an unexpected exception
+    into the usual error JSON, as FastAPI's handler does inside.
+    """
+
+    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gateway_settings = settings
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings = self.gateway_settings
+        app = super().build_middleware_stack()
+        if settings.fast_lane:
+            app = FastLane(app)
+        app = CatalogSync(app)
+        app = IdempotencyMiddleware(app)
+        return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)
+
+
 def create_app(settings: Settings) -> FastAPI:
     register_settings(settings)
 
@@ -59,7 +87,11 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await gateway.close()
 
-    app = FastAPI(
+    app = GatewayApp(
+        settings=settings,
+        # /metrics is the gateway's own; FastAPI's OpenTelemetry hooks would cost every
+        # request a look at the environment and the global providers.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         title="API in One",
         version=__version__,
         description=DESCRIPTION,
@@ -88,12 +120,8 @@ def create_app(settings: Settings) -> FastAPI:
         admin,
     ):
         app.include_router(module.router)
-    if settings.fast_lane:
-        app.add_middleware(FastLane)  # innermost of ours: after ids, limits, idempotency
     install_dashboard(app)
     install_openapi(app)
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 
 

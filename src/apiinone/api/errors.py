@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from apiinone.api.render import FastJSON
 from apiinone.errors import (
@@ -21,7 +22,7 @@ from apiinone.errors import (
     ServerError,
 )
 
-__all__ = ["error_response", "install_error_handlers", "request_id_of"]
+__all__ = ["error_response", "install_error_handlers", "request_id_of", "unexpected_response"]
 
 log = logging.getLogger("apiinone.errors")
 
@@ -84,19 +85,25 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(error)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    request_id = request_id_of(request)
+def unexpected_response(scope: Scope, exc: BaseException) -> FastJSON:
+    """A 500 in the error JSON for an exception nothing else handled, logged with its
+    trace and the request id (the client sees only the id)."""
+    request_id = str(scope.get("state", {}).get("request_id", "-"))
     log.error(
         "unhandled error request_id=%s %s %s: %s",
         request_id,
-        request.method,
-        request.url.path,
+        scope.get("method", "-"),
+        scope.get("path", "-"),
         type(exc).__name__,
         exc_info=exc,
     )
     error = ServerError(f"Internal server error; request id {request_id}")
     error.headers = {"X-Request-Id": request_id}
     return error_response(error)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    return unexpected_response(request.scope, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

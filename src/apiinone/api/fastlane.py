@@ -5,10 +5,11 @@ traffic. They are still declared as FastAPI routes (for the OpenAPI document, an
 path every other request takes), but this layer answers them first, skipping routing over
 a hundred routes, dependency resolution and the framework's per-request bookkeeping —
 about a quarter of the CPU of a chat request (docs/benchmarks.md). It runs inside the
-gateway's own middleware, so request ids, the body limit, rate-limit headers, idempotency
-keys and price overrides apply as for every route; each handler does exactly what its route
-does (authenticate, read the body as a JSON object, call the same service function, render
-the same answer), and errors leave as the usual error JSON. Anything it does not recognise
+gateway's own layers (app.py), so request ids, the body limit, rate-limit headers,
+idempotency keys and price overrides apply as for every route, and outside FastAPI's.
+Each handler does exactly what its route does (authenticate, read the body as a JSON
+object, call the same service function, render the same answer), and errors leave as the
+usual error JSON, an unexpected one as a logged 500. Anything it does not recognise
 exactly (an odd method, a malformed id) goes on to the framework.
 """
 
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from apiinone.api.deps import authenticate, parse_json_object
-from apiinone.api.errors import error_response
+from apiinone.api.errors import error_response, unexpected_response
 from apiinone.api.render import envelope
 from apiinone.api.routes.generate import ASYNC_ENDPOINTS
 from apiinone.auth.principal import Principal
@@ -98,4 +99,6 @@ class FastLane:
             response = await handler(request, gateway, principal, scope["path"], body)
         except APIError as error:
             response = error_response(error)
+        except Exception as exc:
+            response = unexpected_response(scope, exc)
         await response(scope, receive, send)

@@ -1,4 +1,5 @@
-"""The one pure-ASGI middleware: request ids, the body size limit, rate-limit headers."""
+"""The outermost pure-ASGI layer: request ids, the body size limit, rate-limit headers, and
+the error JSON for an exception that no inner layer handled."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import secrets
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apiinone.api.errors import unexpected_response
 from apiinone.errors import PayloadTooLarge
 
 __all__ = ["RequestContextMiddleware"]
@@ -55,20 +57,28 @@ class RequestContextMiddleware:
                     raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
             return message
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id))
+                started = True
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                if b"x-request-id" not in present:
+                    headers.append((b"x-request-id", request_id))
                 decision = state.get("ratelimit")
                 if decision is not None:
-                    for key, val in decision.headers().items():
-                        lower = key.lower().encode()
-                        if not any(h[0] == lower for h in headers):
-                            headers.append((lower, val.encode()))
+                    headers.extend(h for h in decision.raw_headers() if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, limited_receive, send_with_headers)
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except Exception as exc:
+            if started:
+                raise  # the answer is under way: the server closes the connection
+            await unexpected_response(scope, exc)(scope, receive, send_with_headers)
 
     async def _too_large(self, send: Send, request_id: bytes) -> None:
         body = orjson.dumps(

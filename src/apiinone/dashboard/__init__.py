@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from apiinone.dashboard.deps import LoginRequired, PageError
-from apiinone.dashboard.price_overrides import CatalogSync
 from apiinone.dashboard.routes import (
     admin,
     api,
@@ -53,11 +52,11 @@ async def _page_error(request: Request, exc: Exception) -> Response:
 
 
 def install_dashboard(app: FastAPI) -> None:
-    """Add the pages, their JSON endpoints, the static files, and the price-override sync."""
+    """Add the pages, their JSON endpoints and the static files (the price-override sync,
+    ``CatalogSync``, is one of the gateway's outer layers: app.py)."""
     for module in (auth, overview, keys, tasks, usage, webhooks, models, billing, admin, api):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageError, _page_error)
-    app.add_middleware(CatalogSync)
     app.add_middleware(DocsPageHeaders, paths=(app.docs_url, app.swagger_ui_oauth2_redirect_url))
