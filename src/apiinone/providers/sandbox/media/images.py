@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
@@ -31,6 +32,7 @@ _PIL_NAMES = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 _MAX_SCALE = 8
 _TEXT_CHARS = 40
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_FONTS = threading.local()  # loading a font costs more than drawing with it; one set a thread
 
 
 def image_format(fmt: str) -> str:
@@ -204,13 +206,13 @@ def _caption(image: Image.Image, prompt: str) -> None:
     width, height = image.size
     size = max(8, min(height // 14, int(width * 0.9 / (0.6 * _TEXT_CHARS))))
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=size)
+    font = _font(size)
     while True:
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         if right - left <= width * 0.92 or size <= 8:
             break
         size = max(8, size * 9 // 10)
-        font = ImageFont.load_default(size=size)
+        font = _font(size)
     pad = max(2, size // 4)
     x, y = max(pad, width // 25), height - (bottom - top) - 3 * pad
     band = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -220,6 +222,20 @@ def _caption(image: Image.Image, prompt: str) -> None:
     )
     image.alpha_composite(band)
     ImageDraw.Draw(image).text((x - left, y - top), text, font=font, fill=(255, 255, 255, 255))
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The default font at ``size``, loaded once per thread (a font is not shared between
+    threads: FreeType faces are not safe to use from two at once)."""
+    fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] | None = getattr(
+        _FONTS, "by_size", None
+    )
+    if fonts is None:
+        fonts = _FONTS.by_size = {}
+    font = fonts.get(size)
+    if font is None:
+        font = fonts[size] = ImageFont.load_default(size=size)
+    return font
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
