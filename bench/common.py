@@ -357,6 +357,13 @@ def _printed_key(output: str) -> str:
     raise RuntimeError(f"no key in the output:\n{output}")
 
 
+def gateway_overrides() -> dict[str, str]:
+    """``GATEWAY_ENV="APIINONE_FAST_LANE=false APIINONE_WORKER_ENABLED=false"``: settings
+    for the gateways under test, for an A/B of one lever."""
+    pairs = (item.partition("=") for item in os.environ.get("GATEWAY_ENV", "").split())
+    return {name: value for name, _, value in pairs if name.startswith("APIINONE_")}
+
+
 def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
     """``apiinone serve`` (one worker) in a fresh data dir; mode ``sqlite`` or ``pg``."""
     name = f"gateway-{mode}"
@@ -388,6 +395,7 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
             "APIINONE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         }
     )
+    env.update(gateway_overrides())
     services: list[Service] = []
     cleanup: list[Any] = []
     if mode == "pg":
