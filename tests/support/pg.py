@@ -44,11 +44,19 @@ def _psql(sql: str, database: str | None = None) -> str:
     return result.stdout
 
 
+# Databases this process has made. pytest numbers its temporary directories afresh on a
+# new machine, so a name can match a database an earlier run left on the same server: the
+# first use in a process starts it empty.
+_MADE: set[str] = set()
+
+
 def database_for(data_dir: Path) -> str:
-    """The asyncpg URL of the database belonging to ``data_dir`` (created on first use)."""
+    """The asyncpg URL of the database belonging to ``data_dir`` (made empty on first use)."""
     name = "t_" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:20]
-    if not _psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip():
+    if name not in _MADE:
+        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _psql(f'CREATE DATABASE "{name}"')
+        _MADE.add(name)
     parts = urlsplit(ADMIN_URL)
     return f"postgresql+asyncpg://{parts.netloc}/{name}"
 
