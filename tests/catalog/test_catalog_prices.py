@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from apiinone.catalog import (
     Catalog,
@@ -88,6 +93,17 @@ def test_documented_prices(
 
 def test_gemini_reproduces_the_docs_example(catalog: Catalog) -> None:
     assert chat_cost(model_of(catalog, "gemini"), 12, 156) == 2
+
+
+@given(prompt=st.integers(0, 10**9), completion=st.integers(0, 10**9))
+def test_chat_cost_is_the_exact_ceiling(catalog: Catalog, prompt: int, completion: int) -> None:
+    gemini = model_of(catalog, "gemini")
+    rates = gemini.price.tokens
+    assert rates is not None
+    exact = Fraction(
+        prompt * rates.input_per_million + completion * rates.output_per_million, 1_000_000
+    )
+    assert chat_cost(gemini, prompt, completion) == max(math.ceil(exact), gemini.price.minimum)
 
 
 def test_chat_hold_is_the_worst_case(catalog: Catalog) -> None:

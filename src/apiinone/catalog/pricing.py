@@ -51,11 +51,8 @@ def price_request(model: ModelSpec, validated: ValidatedRequest) -> int:
 def chat_cost(model: ModelSpec, prompt_tokens: int, completion_tokens: int) -> int:
     """Credits for a finished chat: ceil((prompt x in + completion x out) / 1e6)."""
     tokens = _tokens(model)
-    cost = Fraction(
-        prompt_tokens * tokens.input_per_million + completion_tokens * tokens.output_per_million,
-        _MILLION,
-    )
-    return max(math.ceil(cost), model.price.minimum)
+    micro = prompt_tokens * tokens.input_per_million + completion_tokens * tokens.output_per_million
+    return max(-(-micro // _MILLION), model.price.minimum)
 
 
 def chat_hold(model: ModelSpec, prompt_tokens_estimate: int, max_tokens: int | None) -> int:

@@ -27,6 +27,16 @@ class ChannelMetrics:
             registry=self.registry,
         )
 
+        # Label lookups cost more than the increment: each child is looked up once.
+        self._calls: dict[tuple[str, str], Counter] = {}
+        self._circuits: dict[str, Gauge] = {}
+
     def record(self, channel: str, outcome: str, state: CircuitState) -> None:
-        self.calls.labels(channel=channel, outcome=outcome).inc()
-        self.circuit.labels(channel=channel).set(STATE_VALUE[state])
+        calls = self._calls.get((channel, outcome))
+        if calls is None:
+            calls = self._calls[channel, outcome] = self.calls.labels(channel, outcome)
+        calls.inc()
+        circuit = self._circuits.get(channel)
+        if circuit is None:
+            circuit = self._circuits[channel] = self.circuit.labels(channel)
+        circuit.set(STATE_VALUE[state])
