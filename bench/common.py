@@ -364,11 +364,8 @@ def gateway_overrides() -> dict[str, str]:
     return {name: value for name, _, value in pairs if name.startswith("APIINONE_")}
 
 
-def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
-    """``apiinone serve`` (one worker) in a fresh data dir; mode ``sqlite`` or ``pg``."""
-    name = f"gateway-{mode}"
-    data = workdir / name
-    data.mkdir(parents=True)
+def gateway_env(data: Path, upstream: str, public_url: str) -> dict[str, str]:
+    """The environment of a gateway under test, its data in ``data``, chat sent to ``upstream``."""
     providers = data / "providers.toml"
     providers.write_text(
         "[[channels]]\n"
@@ -379,8 +376,6 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
         "[channels.models]\n"
         '"gemini" = "bench-upstream-model"\n'
     )
-    admin_key = "aio_" + secrets.token_urlsafe(32)
-    port = free_port()
     env = base_env()
     env.update(
         {
@@ -389,13 +384,36 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
             "APIINONE_LOG_LEVEL": "warning",
             "APIINONE_PROVIDERS_FILE": str(providers),
             "BENCH_UPSTREAM_KEY": UPSTREAM_TOKEN,
-            "APIINONE_ADMIN_KEY": admin_key,
+            "APIINONE_ADMIN_KEY": "aio_" + secrets.token_urlsafe(32),
             "APIINONE_RATE_LIMIT_PER_MINUTE": "10000000",
             "APIINONE_MAX_CONCURRENT_TASKS_PER_ACCOUNT": "0",  # the task bench keeps many open
-            "APIINONE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "APIINONE_PUBLIC_BASE_URL": public_url,
         }
     )
     env.update(gateway_overrides())
+    return env
+
+
+def provision(env: dict[str, str]) -> tuple[str, str]:
+    """The bench account, funded: its live key and its sandbox (test) key."""
+    email = "bench@example.com"
+    token = _printed_key(_cli(["accounts", "create", email, "--name", "bench"], env))
+    _cli(["credits", "grant", email, "1000000000000", "--reason", "bench"], env)
+    _cli(["credits", "grant", email, "1000000000000", "--test", "--reason", "bench"], env)
+    test_token = _printed_key(
+        _cli(["keys", "create", email, "--test", "--name", "bench-tasks", "--rate-limit",
+              "10000000"], env)
+    )  # fmt: skip
+    return token, test_token
+
+
+def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
+    """``apiinone serve`` (one worker) in a fresh data dir; mode ``sqlite`` or ``pg``."""
+    name = f"gateway-{mode}"
+    data = workdir / name
+    data.mkdir(parents=True)
+    port = free_port()
+    env = gateway_env(data, upstream, f"http://127.0.0.1:{port}")
     services: list[Service] = []
     cleanup: list[Any] = []
     if mode == "pg":
@@ -444,14 +462,7 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
     services.append(gateway)
     if mode == "pg":
         services.append(redis)
-    email = "bench@example.com"
-    token = _printed_key(_cli(["accounts", "create", email, "--name", "bench"], env))
-    _cli(["credits", "grant", email, "1000000000000", "--reason", "bench"], env)
-    _cli(["credits", "grant", email, "1000000000000", "--test", "--reason", "bench"], env)
-    test_token = _printed_key(
-        _cli(["keys", "create", email, "--test", "--name", "bench-tasks", "--rate-limit",
-              "10000000"], env)
-    )  # fmt: skip
+    token, test_token = provision(env)
     label = "gateway, SQLite" if mode == "sqlite" else "gateway, PostgreSQL + Redis"
     system = System(
         name,

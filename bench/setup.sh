@@ -14,10 +14,10 @@ MATPLOTLIB_VERSION="${MATPLOTLIB_VERSION:-3.11.2}"
 PY_SPY_VERSION="${PY_SPY_VERSION:-0.4.3}"
 PYTHON="${PYTHON:-python3}"
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk"
+if ! command -v wrk >/dev/null || ! command -v valgrind >/dev/null; then
+  echo "installing wrk and valgrind"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk valgrind >/dev/null
 fi
 
 bash scripts/test-services.sh
