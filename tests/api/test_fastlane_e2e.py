@@ -7,6 +7,7 @@ same headers that matter and answers of the same shape.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,20 @@ def test_a_submitted_task_reads_back_the_same_through_both(
             created = client.post("/api/v1/images/generations", json=IMAGE)
             assert created.status_code == 202, created.text
             task_id = created.json()["data"]["task_id"]
-            got = client.get(f"/api/v1/tasks/{task_id}")
-            assert got.status_code == 200
-            data = got.json()["data"]
+            # Read until it has finished: the worker may move it on between two reads, and
+            # a task's answer has more fields once it succeeded.
+            deadline = time.monotonic() + 30
+            while True:
+                got = client.get(f"/api/v1/tasks/{task_id}")
+                assert got.status_code == 200
+                data = got.json()["data"]
+                if (
+                    data["phase"] in ("completed", "failed", "canceled")
+                    or time.monotonic() > deadline
+                ):
+                    break
+                time.sleep(0.05)
             assert data["task_id"] == task_id and data["model"] == "hunyuan-image-3"
+            assert data["phase"] == "completed", data
             shapes.append(_shape(got.json()))
     assert shapes[0] == shapes[1]
