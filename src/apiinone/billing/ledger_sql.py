@@ -26,6 +26,10 @@ _TAKE = (
     "UPDATE wallets SET balance = balance - ?, held = held + ? "
     "WHERE id = ? AND balance >= ? RETURNING balance"
 )
+_TAKE_FROM = (
+    "UPDATE wallets SET balance = balance - ?, held = held + ? "
+    "WHERE account_id = ? AND mode = ? AND balance >= ? RETURNING id, balance"
+)
 _CAP = (
     "UPDATE api_keys SET spent = spent + ? "
     "WHERE id = ? AND (spend_cap IS NULL OR spent + ? <= spend_cap) RETURNING id"
@@ -35,10 +39,10 @@ _NEW_HOLD = (
     " model, created_at) VALUES (?, ?, ?, ?, ?, 0, 'held', ?, ?, ?)"
 )
 _SETTLE = (
-    "UPDATE holds SET status = ?, settled_at = ? WHERE id = ? AND status = 'held' "
+    "UPDATE holds SET status = ?, settled_at = ?, captured = COALESCE(?, amount) "
+    "WHERE id = ? AND status = 'held' "
     "RETURNING account_id, wallet_id, key_id, amount, task_id, model"
 )
-_CAPTURED = "UPDATE holds SET captured = ? WHERE id = ?"
 _UNHOLD = (
     "UPDATE wallets SET balance = balance + ?, held = held - ? WHERE id = ? RETURNING balance, mode"
 )
@@ -74,17 +78,23 @@ def hold_steps(
     """As ``ledger.hold``: reserve ``amount`` or raise 402 (403 past the key's spend cap)."""
     if amount < 0:
         raise ValueError("a hold cannot be negative")
-    wallet_id = yield from _wallet_id(account_id, mode)
-    row = yield _TAKE, (amount, amount, wallet_id, amount)
+    # The wallet found and debited in one statement; looked up (or made) only when that
+    # finds nothing: a first hold, or a balance that cannot cover it.
+    row = yield _TAKE_FROM, (amount, amount, account_id, mode, amount)
     if row is None:
-        raise InsufficientCredits(
-            f"Insufficient credits: this request needs {amount} credits. Top up to continue."
-        )
-    balance = int(row[0])
+        wallet_id = yield from _wallet_id(account_id, mode)
+        taken = yield _TAKE, (amount, amount, wallet_id, amount)
+        if taken is None:
+            raise InsufficientCredits(
+                f"Insufficient credits: this request needs {amount} credits. Top up to continue."
+            )
+        balance = int(taken[0])
+    else:
+        wallet_id, balance = int(row[0]), int(row[1])
     if key_id is not None and amount > 0:
         within_cap = yield _CAP, (amount, key_id, amount)
         if within_cap is None:
-            # The savepoint around this operation undoes the wallet update.
+            # The writer undoes the wallet update of an operation that raises.
             raise PermissionDenied("This API key has reached its spend cap")
     hold_id = "hold_" + secrets.token_urlsafe(16)
     now = _now_ms()
@@ -99,17 +109,15 @@ def settle_steps(hold_id: str, spend: int | None) -> Steps:
     (``spend`` == 0). False when the hold was already settled."""
     now = _now_ms()
     status = "captured" if spend is None or spend > 0 else "released"
-    row = yield _SETTLE, (status, now, hold_id)
+    row = yield _SETTLE, (status, now, spend, hold_id)
     if row is None:
         return False
     account, wallet_id, key_id, held, task_id, model = row
     held = int(held)
     if spend is None:
         spend = held
-    if not 0 <= spend <= held:
+    if not 0 <= spend <= held:  # an operation that raises leaves no trace (the writers)
         raise ValueError(f"capture of {spend} outside hold of {held}")
-    if spend > 0:
-        yield _CAPTURED, (spend, hold_id)
     refund = held - spend
     unheld = yield _UNHOLD, (refund, held, wallet_id)
     assert unheld is not None
