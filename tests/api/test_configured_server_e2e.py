@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import httpx
 import pytest
 
 from apiinone.auth.secrets import generate_key
+from tests.support.clock import start_inside_one_window
 from tests.support.server import Server, base_env
 
 OVERRIDE = """
@@ -43,10 +43,7 @@ def test_default_rate_limit_is_60_per_minute(configured: tuple[Server, str]) -> 
     server, admin_key = configured
     with server.client(admin_key) as c:
         key = c.post("/api/v1/keys", json={"name": "burst"}).json()["data"]["key"]
-    # The sliding-window counter weighs the previous minute's count near a minute boundary;
-    # start where the burst ends inside one window.
-    while time.time() % 60 > 45:
-        time.sleep(0.5)
+    start_inside_one_window()
     with server.client(key) as c:
         codes = [c.get("/api/v1/account").status_code for _ in range(61)]
     assert codes == [200] * 60 + [429]

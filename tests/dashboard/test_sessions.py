@@ -9,6 +9,7 @@ import httpx
 
 from tests.dashboard.conftest import LOGIN_LIMIT
 from tests.dashboard.web import PASSWORD, browser, csrf, member, signup, submit, token_of
+from tests.support.clock import start_inside_one_window
 from tests.support.server import Server, stored_bytes
 
 
@@ -108,6 +109,7 @@ def test_login_attempts_are_rate_limited_per_email_and_address(
 ) -> None:
     signup(dash.url, new_email).close()
     client = browser(dash.url)
+    start_inside_one_window()
     for _ in range(LOGIN_LIMIT):
         wrong = submit(client, "/login", "/login", {"email": new_email, "password": "nope nope"})
         assert wrong.status_code == 401
