@@ -4,7 +4,10 @@ Each operation is a generator of steps (``db/steps.py``), driven on SQLite by
 ``db/group_writer.py`` and on PostgreSQL by ``db/pg_group_writer.py``: one text of the rules
 for both. They keep every rule of ``ledger.py`` (conditional updates, the spend cap,
 one ledger row per change) and write the same rows; the tests run both versions through the
-same cases.
+same cases. On PostgreSQL, where each statement is a network round trip, a hold and a
+settlement each begin with one statement that does all of their common case
+(``_PG_HOLD``, ``_PG_SETTLE``: data-modifying CTEs); only when it finds nothing to do do they
+go on with the portable steps, which then decide (a first hold, a refusal, a repeat).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import secrets
 import time
 
 from apiinone.billing.ledger import HoldResult
-from apiinone.db.steps import Steps
+from apiinone.db.steps import SKIPPED, PgStep, Steps
 from apiinone.errors import InsufficientCredits, PermissionDenied
 
 __all__ = ["hold_steps", "settle_steps"]
@@ -53,6 +56,69 @@ _ROW = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
 )
 
+# PostgreSQL's hold in one statement: $1 amount, $2 account, $3 mode, $4 key (or NULL),
+# $5 hold id, $6 task, $7 model, $8 now. One row: the wallet and its balance after (both NULL
+# when the wallet is missing or cannot cover the hold: nothing was written), and whether the
+# hold was written (false: past the key's spend cap; the caller raises and the writer undoes
+# the wallet's update).
+_PG_HOLD = """
+WITH w AS (
+    UPDATE wallets SET balance = balance - $1::bigint, held = held + $1::bigint
+    WHERE account_id = $2 AND mode = $3 AND balance >= $1::bigint
+    RETURNING id, balance
+), k AS (
+    UPDATE api_keys SET spent = spent + $1::bigint
+    WHERE id = $4::text AND $1::bigint > 0 AND EXISTS (SELECT 1 FROM w)
+      AND (spend_cap IS NULL OR spent + $1::bigint <= spend_cap)
+    RETURNING id
+), h AS (
+    INSERT INTO holds (id, account_id, wallet_id, key_id, amount, captured, status, task_id,
+                       model, created_at)
+    SELECT $5, $2, w.id, $4::text, $1::bigint, 0, 'held', $6::text, $7::text, $8::bigint
+    FROM w WHERE $4::text IS NULL OR $1::bigint = 0 OR EXISTS (SELECT 1 FROM k)
+    RETURNING wallet_id
+), l AS (
+    INSERT INTO ledger (account_id, wallet_id, mode, kind, amount, held_delta, balance_after,
+                        hold_id, task_id, key_id, model, reason, created_at)
+    SELECT $2, h.wallet_id, $3, 'hold', -$1::bigint, $1::bigint, w.balance, $5, $6::text,
+           $4::text, $7::text, NULL, $8::bigint
+    FROM h, w
+)
+SELECT w.id, w.balance, EXISTS (SELECT 1 FROM h) FROM (SELECT 1) AS one LEFT JOIN w ON true
+"""
+# PostgreSQL's settlement in one statement: $1 status, $2 now, $3 spend (NULL: all of the
+# hold), $4 hold id. One row: whether it settled (false when the hold is not open or the
+# spend is outside it: nothing was written, and the portable steps tell which). The ledger
+# rows go in one INSERT, in the order the portable steps write them.
+_PG_SETTLE = """
+WITH s AS (
+    UPDATE holds SET status = $1, settled_at = $2::bigint, captured = COALESCE($3::bigint, amount)
+    WHERE id = $4 AND status = 'held' AND COALESCE($3::bigint, amount) BETWEEN 0 AND amount
+    RETURNING account_id, wallet_id, key_id, amount, COALESCE($3::bigint, amount) AS spend,
+              task_id, model
+), u AS (
+    UPDATE wallets SET balance = balance + (s.amount - s.spend), held = held - s.amount
+    FROM s WHERE wallets.id = s.wallet_id
+    RETURNING wallets.balance, wallets.mode
+), k AS (
+    UPDATE api_keys SET spent = spent - (s.amount - s.spend)
+    FROM s WHERE api_keys.id = s.key_id AND s.amount > s.spend
+), r AS (
+    INSERT INTO ledger (account_id, wallet_id, mode, kind, amount, held_delta, balance_after,
+                        hold_id, task_id, key_id, model, reason, created_at)
+    SELECT s.account_id, s.wallet_id, u.mode, v.kind, v.amount, v.held_delta, v.balance_after,
+           $4, s.task_id, s.key_id, s.model, NULL, $2::bigint
+    FROM s, u, LATERAL (VALUES
+        (1, CASE WHEN s.spend > 0 THEN 'capture' ELSE 'release' END, 0::bigint, -s.spend,
+         u.balance - (s.amount - s.spend), s.spend > 0 OR s.amount = s.spend),
+        (2, 'release', s.amount - s.spend, s.spend - s.amount, u.balance, s.amount > s.spend)
+    ) AS v (n, kind, amount, held_delta, balance_after, wanted)
+    WHERE v.wanted
+    ORDER BY v.n
+)
+SELECT EXISTS (SELECT 1 FROM s)
+"""
+
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
@@ -78,9 +144,21 @@ def hold_steps(
     """As ``ledger.hold``: reserve ``amount`` or raise 402 (403 past the key's spend cap)."""
     if amount < 0:
         raise ValueError("a hold cannot be negative")
-    # The wallet found and debited in one statement; looked up (or made) only when that
-    # finds nothing: a first hold, or a balance that cannot cover it.
-    row = yield _TAKE_FROM, (amount, amount, account_id, mode, amount)
+    hold_id = "hold_" + secrets.token_urlsafe(16)
+    now = _now_ms()
+    fused = yield PgStep(_PG_HOLD, (amount, account_id, mode, key_id, hold_id, task_id, model, now))
+    if fused is not SKIPPED and fused[0] is not None:
+        if not fused[2]:
+            raise PermissionDenied("This API key has reached its spend cap")
+        return HoldResult(hold_id=hold_id, amount=amount, balance_after=int(fused[1]))
+    # The wallet found and debited in one statement (on PostgreSQL that was the fused one);
+    # looked up (or made) only when that finds nothing: a first hold, or a balance that
+    # cannot cover it.
+    row = (
+        None
+        if fused is not SKIPPED
+        else (yield _TAKE_FROM, (amount, amount, account_id, mode, amount))
+    )
     if row is None:
         wallet_id = yield from _wallet_id(account_id, mode)
         taken = yield _TAKE, (amount, amount, wallet_id, amount)
@@ -96,8 +174,6 @@ def hold_steps(
         if within_cap is None:
             # The writer undoes the wallet update of an operation that raises.
             raise PermissionDenied("This API key has reached its spend cap")
-    hold_id = "hold_" + secrets.token_urlsafe(16)
-    now = _now_ms()
     yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now)
     where = (hold_id, task_id, key_id, model, now)
     yield _ROW, (account_id, wallet_id, mode, "hold", -amount, amount, balance, *where)
@@ -109,6 +185,9 @@ def settle_steps(hold_id: str, spend: int | None) -> Steps:
     (``spend`` == 0). False when the hold was already settled."""
     now = _now_ms()
     status = "captured" if spend is None or spend > 0 else "released"
+    fused = yield PgStep(_PG_SETTLE, (status, now, spend, hold_id))
+    if fused is not SKIPPED and fused[0]:
+        return True
     row = yield _SETTLE, (status, now, spend, hold_id)
     if row is None:
         return False

@@ -1,12 +1,14 @@
 """Group commit for PostgreSQL: the same batches as ``group_writer.py``, on one asyncpg link.
 
 Operations (step generators, ``db/steps.py``) queued while a batch is written wait for the
-next one. A batch is one transaction. An operation that raises leaves no trace and the
-others still commit: the batch is rolled back and written again with each operation under
-its own savepoint (the common batch, where none raises, pays for no savepoints). Results
-are delivered after the commit. Every replica has its own writer; row locks order the
-batches of different replicas, and a batch that loses a deadlock is rolled back and
-written again (its steps read the rows afresh, so a retry is exact).
+next one. A batch is one transaction; operations that begin with the same ``PgStep``
+(holds, settlements) send those first statements as one pipelined round trip. An
+operation that raises leaves no trace and the others still commit: the batch is rolled
+back and written again with each operation under its own savepoint (the common batch,
+where none raises, pays for no savepoints). Results are delivered after the commit. Every
+replica has its own writer; row locks order the batches of different replicas, and a batch
+that loses a deadlock is rolled back and written again (its steps read the rows afresh, so
+a retry is exact).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from apiinone.db.steps import Steps, deliver, run_asyncpg
+from apiinone.db.steps import Steps, deliver, run_asyncpg, run_batch_asyncpg
 
 __all__ = ["PgGroupWriter"]
 
@@ -39,6 +41,7 @@ class PgGroupWriter:
         self._closed = False
         self.batches = 0
         self.operations = 0
+        self.pipelined = 0  # operations whose first statement went in a pipelined round trip
 
     async def run_steps(self, make: Callable[[], Steps]) -> Any:
         """Run the steps ``make()`` gives in the next batch; the value once it committed."""
@@ -73,12 +76,15 @@ class PgGroupWriter:
         for attempt in range(1, self.attempts + 1):
             conn = await self._connection()
             try:
-                outcomes = await _write_plain(conn, makers)
-                if isinstance(outcomes, Exception):  # rolled back: write it again, guarded
+                written = await _write_plain(conn, makers)
+                if isinstance(written, Exception):  # rolled back: write it again, guarded
                     if len(makers) == 1:
-                        outcomes = [(False, outcomes)]
+                        outcomes: list[Outcome] = [(False, written)]
                     else:
                         outcomes = await _write_guarded(conn, makers)
+                else:
+                    outcomes, pipelined = written
+                    self.pipelined += pipelined
             except _RETRYABLE as exc:
                 if attempt == self.attempts:
                     raise
@@ -104,28 +110,20 @@ class PgGroupWriter:
             self._conn = None
 
 
-class _Failed(Exception):
-    """An operation of an unguarded batch raised (its exception is the cause)."""
-
-
-async def _write_plain(conn: Any, makers: list[Callable[[], Steps]]) -> list[Outcome] | Exception:
-    """The batch in one transaction without savepoints (two round trips fewer per operation):
-    every value, or — the transaction rolled back — the first exception an operation raised."""
-    outcomes: list[Outcome] = []
+async def _write_plain(
+    conn: Any, makers: list[Callable[[], Steps]]
+) -> tuple[list[Outcome], int] | Exception:
+    """The batch in one transaction without savepoints (two round trips fewer per operation),
+    operations that begin alike pipelined (``run_batch_asyncpg``): every value and how many
+    were pipelined, or — the transaction rolled back — the first exception raised."""
     try:
         async with conn.transaction():
-            for make in makers:
-                try:
-                    outcomes.append((True, await run_asyncpg(conn, make())))
-                except _RETRYABLE:
-                    raise
-                except Exception as exc:
-                    raise _Failed from exc
-    except _Failed as failed:
-        cause = failed.__cause__
-        assert isinstance(cause, Exception)
-        return cause
-    return outcomes
+            values, pipelined = await run_batch_asyncpg(conn, [make() for make in makers])
+    except _RETRYABLE:
+        raise
+    except Exception as exc:
+        return exc
+    return [(True, value) for value in values], pipelined
 
 
 async def _write_guarded(conn: Any, makers: list[Callable[[], Steps]]) -> list[Outcome]:

@@ -8,6 +8,12 @@ asyncpg connection (``?`` becomes ``$1, $2, …``), ``run_connection`` on a SQLA
 connection (the in-memory SQLite database of the tests, which no second connection can
 see). The group writers run such operations in batches; the steps themselves know nothing
 of batches or drivers.
+
+A step yielded as ``PgStep(sql, params)`` is PostgreSQL's alone: one statement (written with
+``$1, $2, …``) that does what several steps do, because there every statement is a round
+trip. It must always give exactly one row. On SQLite it is not run and is sent back
+``SKIPPED``, and the operation goes on with its portable steps. ``run_batch_asyncpg`` runs the
+first steps of a batch's operations that are the same ``PgStep`` as one pipelined round trip.
 """
 
 from __future__ import annotations
@@ -18,7 +24,18 @@ from collections.abc import Generator, Sequence
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Many", "Steps", "deliver", "pg_sql", "run_asyncpg", "run_connection", "run_sqlite"]
+__all__ = [
+    "SKIPPED",
+    "Many",
+    "PgStep",
+    "Steps",
+    "deliver",
+    "pg_sql",
+    "run_asyncpg",
+    "run_batch_asyncpg",
+    "run_connection",
+    "run_sqlite",
+]
 
 Steps = Generator[tuple[str, tuple[Any, ...]], Any, Any]
 
@@ -32,12 +49,36 @@ class Many(tuple[str, tuple[Any, ...]]):
         return super().__new__(cls, (sql, params))
 
 
+class PgStep(tuple[str, tuple[Any, ...]]):
+    """A step only PostgreSQL runs (``$n`` placeholders, exactly one row back); SQLite's
+    drivers send back ``SKIPPED`` instead."""
+
+    __slots__ = ()
+
+    def __new__(cls, sql: str, params: tuple[Any, ...]) -> PgStep:
+        return super().__new__(cls, (sql, params))
+
+
+class _Skipped:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+SKIPPED: Any = _Skipped()
+
+
 def run_sqlite(cur: sqlite3.Cursor, steps: Steps) -> Any:
     try:
         step = next(steps)
         while True:
+            kind = type(step)
+            if kind is PgStep:
+                step = steps.send(SKIPPED)
+                continue
             result = cur.execute(*step)
-            step = steps.send(result.fetchall() if type(step) is Many else result.fetchone())
+            step = steps.send(result.fetchall() if kind is Many else result.fetchone())
     except StopIteration as stop:
         return stop.value
 
@@ -55,16 +96,62 @@ def pg_sql(sql: str) -> str:
 async def run_asyncpg(conn: Any, steps: Steps) -> Any:
     try:
         step = next(steps)
+    except StopIteration as stop:
+        return stop.value
+    return await _go_on_asyncpg(conn, steps, step)
+
+
+async def _go_on_asyncpg(conn: Any, steps: Steps, step: tuple[str, tuple[Any, ...]]) -> Any:
+    """Run ``step`` and every one after it; the operation's value."""
+    try:
         while True:
             sql, params = step
-            if type(step) is Many:
+            kind = type(step)
+            if kind is Many:
                 records = await conn.fetch(pg_sql(sql), *params)
                 step = steps.send([tuple(record) for record in records])
             else:
-                record = await conn.fetchrow(pg_sql(sql), *params)
+                record = await conn.fetchrow(sql if kind is PgStep else pg_sql(sql), *params)
                 step = steps.send(None if record is None else tuple(record))
     except StopIteration as stop:
         return stop.value
+
+
+async def run_batch_asyncpg(conn: Any, ops: Sequence[Steps]) -> tuple[list[Any], int]:
+    """Every operation's value, in order, in the caller's transaction, and how many first
+    steps were pipelined. Where several begin
+    with the same ``PgStep``, those first steps go as one pipelined round trip (asyncpg's
+    ``fetchmany``), in queue order, before the operations' other steps; the rest run one
+    statement at a time. The operations of a batch are concurrent (none waits on another),
+    so this is an order they could have run in. An exception is the first one raised."""
+    values: list[Any] = [None] * len(ops)
+    nexts: list[tuple[str, tuple[Any, ...]] | None] = [None] * len(ops)
+    for index, op in enumerate(ops):
+        try:
+            nexts[index] = next(op)
+        except StopIteration as stop:
+            values[index] = stop.value
+    pipelined = 0
+    shared: dict[str, list[int]] = {}
+    for index, step in enumerate(nexts):
+        if type(step) is PgStep:
+            shared.setdefault(step[0], []).append(index)
+    for sql, indexes in shared.items():
+        if len(indexes) < 2:
+            continue
+        records = await conn.fetchmany(sql, [nexts[i][1] for i in indexes])  # type: ignore[index]
+        if len(records) != len(indexes):
+            raise RuntimeError(f"a PgStep gave {len(records)} rows for {len(indexes)} runs")
+        pipelined += len(indexes)
+        for index, record in zip(indexes, records, strict=True):
+            try:
+                nexts[index] = ops[index].send(tuple(record))
+            except StopIteration as stop:
+                values[index], nexts[index] = stop.value, None
+    for index, step in enumerate(nexts):
+        if step is not None:
+            values[index] = await _go_on_asyncpg(conn, ops[index], step)
+    return values, pipelined
 
 
 async def run_connection(conn: Any, steps: Steps) -> Any:
@@ -74,7 +161,13 @@ async def run_connection(conn: Any, steps: Steps) -> Any:
         step = next(steps)
         while True:
             sql, params = step
-            result = await conn.exec_driver_sql(pg_sql(sql) if postgres else sql, params)
+            if type(step) is PgStep:
+                if not postgres:
+                    step = steps.send(SKIPPED)
+                    continue
+                result = await conn.exec_driver_sql(sql, params)
+            else:
+                result = await conn.exec_driver_sql(pg_sql(sql) if postgres else sql, params)
             if not result.returns_rows:
                 step = steps.send([] if type(step) is Many else None)
             elif type(step) is Many:
