@@ -13,8 +13,8 @@ and LiteLLM measured in the same round) and their median is reported.
 Settings (environment): ROUNDS (3), DURATION (10 s), CONNECTIONS (32), WARMUP (2 s),
 TASKS (2000 at most per run), SYSTEMS (bare,gateway-sqlite,gateway-pg,litellm),
 SCENARIOS (chat,chat-c1,stream,task-submit,task-poll), QUICK (1 = ROUNDS=1 DURATION=3),
-PAUSE_IDLE (1), PROFILE (1 = py-spy the SQLite gateway during one extra run of
-PROFILE_SCENARIO, default chat).
+PAUSE_IDLE (1), PROFILE (1 = py-spy PROFILE_SYSTEM, default gateway-sqlite, during one
+extra run of PROFILE_SCENARIO, default chat).
 Writes bench/results/latest.json (and a dated copy), bench/results/latest.md, and the plot
 docs/benchmarks.png.
 """
@@ -511,8 +511,9 @@ def main() -> int:
                         f"others {run['other_cpu_cores']:.2f} cores"
                         + (f"  ({run['failed']} failed)" if run["failed"] else "")
                     )
-        if cfg["profile"] and "gateway-sqlite" in systems:
-            profile = profile_gateway(systems["gateway-sqlite"], cfg, bodies, RESULTS)
+        profiled = os.environ.get("PROFILE_SYSTEM", "gateway-sqlite")
+        if cfg["profile"] and profiled in systems:
+            profile = profile_gateway(systems[profiled], cfg, bodies, RESULTS)
     finally:
         for system in systems.values():
             system.stop()
