@@ -146,6 +146,7 @@ class Gateway:
             if session is not None:
                 await session.close()
         await self.bus.close()
+        await self.limiter.close()
         await self.db.dispose()
 
 

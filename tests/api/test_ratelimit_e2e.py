@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 
@@ -12,7 +10,8 @@ import pytest
 from apiinone.ratelimit.limiter import RateLimiter
 from tests.api.test_auth_e2e import error_of
 from tests.conftest import Account
-from tests.support.server import Server, free_port
+from tests.support.redis_server import redis_on_loopback
+from tests.support.server import Server
 
 
 def test_headers_on_every_authenticated_response(
@@ -47,27 +46,8 @@ def test_per_key_limit_gives_429_with_retry_after(
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed; `make test` installs it")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    client.close()
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with redis_on_loopback() as url:
+        yield url
 
 
 async def test_redis_storage_is_shared_between_limiters(redis_url: str) -> None:
@@ -80,3 +60,5 @@ async def test_redis_storage_is_shared_between_limiters(redis_url: str) -> None:
     assert decisions[5].remaining == 0
     memory = RateLimiter(None)  # memory storage is per process
     assert (await memory.hit("key_shared", 6)).allowed
+    await replica_a.close()
+    await replica_b.close()

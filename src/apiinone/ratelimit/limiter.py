@@ -1,9 +1,10 @@
 """Sliding-window-counter limits per API key: in memory, or in Redis when configured.
 
 The sliding window counter costs about as little as a fixed window and does not let a
-client double its rate across a window boundary. In memory the counters are the
-gateway's own (``windows.py``, the rule of ``limits`` without its storage layer); in
-Redis they are ``limits``' storage, shared by every replica.
+client double its rate across a window boundary. The rule is ``limits``' sliding window
+counter; the counters are the gateway's own: in memory (``windows.py``), or in Redis, shared
+by every replica, one script call per hit (``redis_windows.py``; ``limits``' Redis storage
+takes two round trips, one to count and one to read the window for the headers).
 
 When Redis is configured but unreachable, requests keep being served: each process
 falls back to its own in-memory limits (so the limit holds per process rather than across
@@ -18,11 +19,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
-
-from apiinone.ratelimit.windows import LocalWindows
+from apiinone.ratelimit.redis_windows import RedisWindows
+from apiinone.ratelimit.windows import LocalWindows, WindowState
 
 __all__ = ["RateDecision", "RateLimiter"]
 
@@ -57,53 +55,30 @@ class RateDecision:
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
         self._local = LocalWindows()
-        self._shared: SlidingWindowCounterRateLimiter | None = None
-        self._storage: RedisStorage | None = None
-        if redis_url:
-            self._storage = RedisStorage(
-                f"async+{redis_url}",
-                implementation="redispy",
-                key_prefix="aio-rl",
-                wrap_exceptions=True,
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
-            )
-            self._shared = SlidingWindowCounterRateLimiter(self._storage)
+        self._shared = RedisWindows(redis_url) if redis_url else None
         self._shared_down_until = 0.0
-        self._items: dict[int, RateLimitItem] = {}
-
-    def _item(self, per_minute: int) -> RateLimitItem:
-        item = self._items.get(per_minute)
-        if item is None:
-            item = self._items[per_minute] = RateLimitItemPerMinute(per_minute)
-        return item
-
-    def _local_hit(self, identity: str, per_minute: int) -> RateDecision:
-        state = self._local.hit(identity, per_minute, PERIOD, time.time())
-        return RateDecision(state.allowed, per_minute, state.remaining, math.ceil(state.reset_at))
 
     async def hit(self, identity: str, per_minute: int) -> RateDecision:
+        now = time.time()
         shared = self._shared
-        if shared is None or time.monotonic() < self._shared_down_until:
-            return self._local_hit(identity, per_minute)
-        item = self._item(per_minute)
-        try:
-            allowed = await shared.hit(item, "key", identity)
-            stats = await shared.get_window_stats(item, "key", identity)
-        except Exception as exc:
-            log.warning(
-                "rate-limit storage unreachable (%s); limiting per process", type(exc).__name__
-            )
-            self._shared_down_until = time.monotonic() + RETRY_REDIS_SECONDS
-            return self._local_hit(identity, per_minute)
-        return RateDecision(
-            allowed=allowed,
-            limit=per_minute,
-            remaining=max(0, int(stats.remaining)),
-            reset_at=math.ceil(stats.reset_time),
-        )
+        state: WindowState | None = None
+        if shared is not None and time.monotonic() >= self._shared_down_until:
+            try:
+                state = await shared.hit(identity, per_minute, PERIOD, now)
+            except Exception as exc:
+                log.warning(
+                    "rate-limit storage unreachable (%s); limiting per process", type(exc).__name__
+                )
+                self._shared_down_until = time.monotonic() + RETRY_REDIS_SECONDS
+        if state is None:
+            state = self._local.hit(identity, per_minute, PERIOD, now)
+        return RateDecision(state.allowed, per_minute, state.remaining, math.ceil(state.reset_at))
 
     async def reset(self) -> None:
         self._local.clear()
-        if self._storage is not None:
-            await self._storage.reset()
+        if self._shared is not None:
+            await self._shared.reset()
+
+    async def close(self) -> None:
+        if self._shared is not None:
+            await self._shared.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["LocalWindows", "WindowState"]
+__all__ = ["LocalWindows", "WindowState", "admits", "window_state"]
 
 PRUNE_ABOVE = 100_000  # identities; older windows are dropped when there are more
 
@@ -24,6 +24,32 @@ class WindowState:
     allowed: bool
     remaining: int
     reset_at: float  # Unix time (s) when the window frees up
+
+
+def _weight(previous: int, into: float, period: int) -> float:
+    """The share of the previous window the sliding window still covers."""
+    return (period - into) / period if previous else 0.0
+
+
+def admits(previous: int, current: int, into: float, period: int, limit: int) -> bool:
+    """Whether one more hit fits (``redis_windows.py``'s script computes the same)."""
+    return math.floor(previous * _weight(previous, into, period) + current) + 1 <= limit
+
+
+def window_state(
+    allowed: bool, previous: int, current: int, into: float, period: int, limit: int, now: float
+) -> WindowState:
+    """The answer once the hit is counted (or refused): remaining hits and when one frees."""
+    previous_ttl = (period - into) if previous else 0.0
+    remaining = max(0, limit - math.floor(previous * _weight(previous, into, period) + current))
+    if not (previous or current):
+        return WindowState(allowed, remaining, now)
+    reset_in = math.inf
+    if previous:
+        reset_in = previous_ttl % (period / previous)
+    if current:
+        reset_in = min(reset_in, (2 * period - into) % period)
+    return WindowState(allowed, remaining, now + reset_in)
 
 
 class LocalWindows:
@@ -42,21 +68,11 @@ class LocalWindows:
             counts[2] = counts[1] if counts[0] == index - 1 else 0
             counts[0], counts[1] = index, 0
         into = now - index * period  # seconds into the current window
-        previous_ttl = (period - into) if counts[2] else 0.0
-        weight = previous_ttl / period
-        allowed = math.floor(counts[2] * weight + counts[1]) + 1 <= limit
-        if allowed:
-            counts[1] += 1
         previous, current = counts[2], counts[1]
-        remaining = max(0, limit - math.floor(previous * weight + current))
-        if not (previous or current):
-            return WindowState(allowed, remaining, now)
-        reset_in = math.inf
-        if previous:
-            reset_in = previous_ttl % (period / previous)
-        if current:
-            reset_in = min(reset_in, (2 * period - into) % period)
-        return WindowState(allowed, remaining, now + reset_in)
+        allowed = admits(previous, current, into, period, limit)
+        if allowed:
+            current = counts[1] = current + 1
+        return window_state(allowed, previous, current, into, period, limit, now)
 
     def _prune(self, index: int) -> None:
         stale = [key for key, counts in self._counts.items() if counts[0] < index - 1]
