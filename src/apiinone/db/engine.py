@@ -16,6 +16,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 if TYPE_CHECKING:
     from apiinone.db.group_writer import GroupWriter
     from apiinone.db.pg_group_writer import PgGroupWriter
+    from apiinone.db.pg_reads import PgPointReads
     from apiinone.db.steps import Steps
 
 __all__ = ["Database", "now_ms"]
@@ -57,6 +58,8 @@ class Database:
             event.listen(self.engine.sync_engine, "begin", _sqlite_on_begin)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._group: GroupWriter | PgGroupWriter | None = None
+        self._pool_size = pool_size
+        self._point_reads: PgPointReads | None = None
 
     @property
     def group(self) -> GroupWriter | PgGroupWriter | None:
@@ -73,6 +76,19 @@ class Database:
             elif url.database and url.database != ":memory:":
                 self._group = GroupWriter(url.database)
         return self._group
+
+    @property
+    def point_reads(self) -> PgPointReads | None:
+        """PostgreSQL's pool for the hot path's one-statement reads (``pg_reads.py``);
+        None on SQLite."""
+        if self._point_reads is None and not self.is_sqlite:
+            from apiinone.db.pg_reads import PgPointReads
+
+            dsn = self.engine.url.set(drivername="postgresql")
+            self._point_reads = PgPointReads(
+                dsn.render_as_string(hide_password=False), size=max(2, self._pool_size // 2)
+            )
+        return self._point_reads
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -117,4 +133,7 @@ class Database:
         if self._group is not None:
             await self._group.close()
             self._group = None
+        if self._point_reads is not None:
+            await self._point_reads.close()
+            self._point_reads = None
         await self.engine.dispose()

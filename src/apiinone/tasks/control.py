@@ -27,14 +27,18 @@ async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     if len(task_id) > 40:
         raise NotFound(f"No task {task_id[:40]}…")
     row: Any = None
-    group = gateway.db.group
+    db = gateway.db
+    group = db.group
     try:
-        if not isinstance(group, GroupWriter):
+        if isinstance(group, GroupWriter):
+            found = group.read_row(SELECT_OWNED, (task_id, account_id))  # SQLite: on the loop
+        elif (point_reads := db.point_reads) is not None:
+            found = await point_reads.row(SELECT_OWNED, (task_id, account_id))  # PostgreSQL
+        else:
             raise ReadBusy
-        found = group.read_row(SELECT_OWNED, (task_id, account_id))  # SQLite: on the loop
         row = None if found is None else TaskRow(*found)
     except ReadBusy:
-        async with gateway.db.read() as conn:
+        async with db.read() as conn:
             row = await store.get_task(conn, task_id, account_id)
     if row is None:
         raise NotFound(f"No task {task_id}")
