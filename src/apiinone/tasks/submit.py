@@ -15,7 +15,6 @@ from apiinone.auth.principal import Principal
 from apiinone.billing.ledger import hold
 from apiinone.catalog import ModelSpec, ParamSpec, price_request, validate_request
 from apiinone.db.engine import now_ms
-from apiinone.db.group_writer import GroupWriter
 from apiinone.db.tables import accounts, tasks
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
@@ -124,7 +123,8 @@ async def _insert(
     params: Mapping[str, Any],
     values: dict[str, Any],
 ) -> Row[Any]:
-    """The task's transaction through SQLAlchemy: PostgreSQL, and references to earlier work."""
+    """The task's transaction through SQLAlchemy: references to earlier work, and an
+    in-memory SQLite database."""
     async with gateway.db.write() as conn:
         await _check_concurrency(conn, gateway.settings, principal.account_id)
         reference = await check_references(
@@ -197,8 +197,8 @@ async def create_task(gateway: Gateway, principal: Principal, endpoint: str, bod
         "updated_at": now,
     }
     writer = gateway.holds.writer
-    if isinstance(writer, GroupWriter) and not refers_to_earlier_work(model.endpoint, params):
-        # The SQLite hot path: one operation of a group-commit batch (tasks/submit_sql.py).
+    if writer is not None and not refers_to_earlier_work(model.endpoint, params):
+        # The hot path: one operation of a group-commit batch (tasks/submit_sql.py).
         cap = gateway.settings.max_concurrent_tasks_per_account
         work = asyncio.ensure_future(
             writer.run_steps(partial(insert_task_steps, cap=cap, values=values))

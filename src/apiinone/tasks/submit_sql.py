@@ -1,10 +1,12 @@
-"""A task's submission as SQL steps (``db/steps.py``) for the SQLite group writer.
+"""A task's submission as SQL steps (``db/steps.py``) for the group writers.
 
-What ``submit.create_task`` writes in its transaction — the account's cap of unfinished
+What ``submit._insert`` writes in its transaction — the account's cap of unfinished
 tasks, the hold, the task row — as one operation of a batch: the count and the insert stay
-in one transaction (the batch holds SQLite's write lock), and a refused operation leaves
-nothing behind (its savepoint is rolled back). Submissions that refer to earlier work, and
-PostgreSQL, keep the SQLAlchemy path.
+in one transaction, and a refused operation leaves nothing behind (the batch is written
+again without it). On SQLite the batch holds the database's write lock; on PostgreSQL the
+account's row is locked first (``FOR NO KEY UPDATE``, as ``submit._check_concurrency``
+does), so two submissions of one account, on any replica, count one after the other.
+Submissions that refer to earlier work keep the SQLAlchemy path.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiinone.billing.ledger_sql import hold_steps
-from apiinone.db.steps import Steps
+from apiinone.db.steps import PgStep, Steps
 from apiinone.errors import TooManyTasks
 from apiinone.tasks.rows import SELECT, TaskRow
 from apiinone.tasks.states import ACTIVE
@@ -33,8 +35,9 @@ _INSERT = (
 _MARKS = ", ".join("?" for _ in ACTIVE)
 _COUNT = (
     "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE account_id = ? "  # noqa: S608
-    f"AND status IN ({_MARKS}) LIMIT ?)"
+    f"AND status IN ({_MARKS}) LIMIT ?) AS unfinished"
 )
+_PG_LOCK_ACCOUNT = "SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE"
 
 
 def too_many(cap: int) -> TooManyTasks:
@@ -49,6 +52,7 @@ def insert_task_steps(*, cap: int, values: dict[str, Any]) -> Steps:
     """Check the cap, hold ``values["price"]``, insert the task; returns its row."""
     account_id = values["account_id"]
     if cap:
+        yield PgStep(_PG_LOCK_ACCOUNT, (account_id,))  # SQLite sends back SKIPPED
         count = yield _COUNT, (account_id, *ACTIVE, cap)
         if count is not None and int(count[0]) >= cap:
             raise too_many(cap)
