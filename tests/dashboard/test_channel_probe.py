@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from apiinone.dashboard.routes.admin import probe
+from apiinone.dashboard.routes.admin_channels import probe
 from apiinone.providers.registry import Channel
 
 

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from apiinone.dashboard.deps import LoginRequired, PageError
 from apiinone.dashboard.routes import (
     admin,
+    admin_channels,
     api,
     auth,
     billing,
@@ -54,7 +55,19 @@ async def _page_error(request: Request, exc: Exception) -> Response:
 def install_dashboard(app: FastAPI) -> None:
     """Add the pages, their JSON endpoints and the static files (the price-override sync,
     ``CatalogSync``, is one of the gateway's outer layers: app.py)."""
-    for module in (auth, overview, keys, tasks, usage, webhooks, models, billing, admin, api):
+    for module in (
+        auth,
+        overview,
+        keys,
+        tasks,
+        usage,
+        webhooks,
+        models,
+        billing,
+        admin,
+        admin_channels,
+        api,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _login_required)

@@ -120,6 +120,27 @@ class ProviderRouter:
     def channel(self, name: str | None) -> Channel | None:
         return self._by_name.get(name) if name else None
 
+    def channel_health(self) -> list[dict[str, Any]]:
+        """Every channel with its circuit state and counts (never its credentials): what the
+        admin API and the admin console show."""
+        rows = []
+        for channel in self.channels:
+            health = self.breaker.health(channel.name)
+            rows.append(
+                {
+                    "name": channel.name,
+                    "adapter": channel.adapter,
+                    "priority": channel.priority,
+                    "weight": channel.weight,
+                    "circuit": health.state.value,
+                    "consecutive_failures": health.consecutive_failures,
+                    "failures": health.total_failures,
+                    "successes": health.total_successes,
+                    "last_error": health.last_error,
+                }
+            )
+        return rows
+
     def provider_for(self, provider_name: str, channel: str | None) -> Provider:
         if channel is None or provider_name == self.sandbox.name:
             return self.sandbox

@@ -130,20 +130,4 @@ async def admin_revoke_key(
 async def admin_channels(_admin: AdminPrincipal, gateway: GatewayDep) -> FastJSON:
     """Every provider channel with its circuit state (credentials are never shown)."""
     router = gateway.providers
-    items = []
-    for channel in router.channels:
-        health = router.breaker.health(channel.name)
-        items.append(
-            {
-                "name": channel.name,
-                "adapter": channel.adapter,
-                "priority": channel.priority,
-                "weight": channel.weight,
-                "circuit": health.state.value,
-                "consecutive_failures": health.consecutive_failures,
-                "failures": health.total_failures,
-                "successes": health.total_successes,
-                "last_error": health.last_error,
-            }
-        )
-    return envelope({"items": items, "sandbox_mode": router.sandbox_mode})
+    return envelope({"items": router.channel_health(), "sandbox_mode": router.sandbox_mode})

@@ -1,13 +1,10 @@
-"""The admin console (admin accounts only): users, credits, models and prices, channels,
-tasks across accounts, redemption codes."""
+"""The admin console (admin accounts only): users, credits, models and prices, tasks across
+accounts, redemption codes. Channels are in ``admin_channels.py``."""
 
 from __future__ import annotations
 
-import time
-import tomllib
 from typing import Annotated, Any
 
-import aiohttp
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
@@ -242,89 +239,6 @@ async def save_model(
         )
     return redirect(
         request, f"/admin/models/{slug[:120]}", flash=("ok", "Price saved and in force.")
-    )
-
-
-# ── channels ───────────────────────────────────────────────────────────────────────────
-
-
-def _channel_rows(gateway: Gateway) -> list[dict[str, Any]]:
-    router_ = gateway.providers
-    rows = []
-    for channel in router_.channels:
-        health = router_.breaker.health(channel.name)
-        rows.append(
-            {
-                "name": channel.name,
-                "adapter": channel.adapter,
-                "priority": channel.priority,
-                "weight": channel.weight,
-                "circuit": health.state.value,
-                "consecutive_failures": health.consecutive_failures,
-                "failures": health.total_failures,
-                "successes": health.total_successes,
-                "last_error": health.last_error,
-            }
-        )
-    return rows
-
-
-def _base_urls(gateway: Gateway) -> dict[str, str]:
-    """Channel prefix → base_url, from the operator's providers file (no credentials)."""
-    path = gateway.settings.providers_file
-    if path is None:
-        return {}
-    try:
-        document = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-    return {
-        str(entry.get("name")): str(entry.get("base_url", ""))
-        for entry in document.get("channels", [])
-        if isinstance(entry, dict)
-    }
-
-
-async def probe(gateway: Gateway, name: str) -> dict[str, Any]:
-    """Can this gateway reach the channel's upstream? One GET of its base URL (no
-    credential is sent, nothing is run or billed); the circuit is left as it is."""
-    channel = gateway.providers.channel(name)
-    if channel is None:
-        raise PageError(404, "No such channel", f"There is no channel {name[:120]}.")
-    base = _base_urls(gateway).get(name.split("/", 1)[0], "")
-    if not base.startswith(("http://", "https://")):
-        return {"name": name, "ok": False, "detail": "The channel has no http(s) base_url."}
-    started = time.monotonic()
-    try:
-        async with gateway.session.get(
-            base, timeout=aiohttp.ClientTimeout(total=5), allow_redirects=False
-        ) as response:
-            status = response.status
-    except (TimeoutError, aiohttp.ClientError) as exc:
-        return {"name": name, "ok": False, "detail": f"Unreachable: {type(exc).__name__}"}
-    took = int((time.monotonic() - started) * 1000)
-    return {
-        "name": name,
-        "ok": status < 500,
-        "detail": f"{base} answered HTTP {status} in {took} ms",
-    }
-
-
-@router.get("/channels")
-async def channels_page(request: Request, user: AdminUser, gateway: GatewayDep) -> Response:
-    return page(request, "admin/channels.html", user=user, channels=_channel_rows(gateway))
-
-
-@router.post("/channels/test")
-async def test_channel(
-    request: Request,
-    user: CsrfAdmin,
-    gateway: GatewayDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    result = await probe(gateway, name)
-    return page(
-        request, "admin/channels.html", user=user, channels=_channel_rows(gateway), result=result
     )
 
 
