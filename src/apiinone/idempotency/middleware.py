@@ -109,6 +109,7 @@ class IdempotencyMiddleware:
         chunks: list[bytes] = []
         streaming = False
         sent_body = False
+        kept = False
 
         async def replay_receive() -> Message:
             nonlocal sent_body
@@ -116,6 +117,11 @@ class IdempotencyMiddleware:
                 sent_body = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # only a real disconnect ends a streaming answer
+
+        async def keep() -> None:
+            nonlocal kept
+            kept = True
+            await save(gateway.db, account_id, key, Saved(status, kept_headers, b"".join(chunks)))
 
         async def capture(message: Message) -> None:
             nonlocal status, streaming
@@ -128,15 +134,20 @@ class IdempotencyMiddleware:
                         kept_headers.append((name.decode(), value.decode("latin-1")))
             elif message["type"] == "http.response.body" and not streaming:
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and status < 500:
+                    # Kept before the answer's last bytes go out: a client that sends the
+                    # request again as soon as it has the answer gets it replayed, never a
+                    # 409 for a request still in progress.
+                    await keep()
             await send(message)
 
         try:
             await self.app(scope, replay_receive, capture)
         finally:
-            if status < 500 and not streaming:
-                await save(
-                    gateway.db, account_id, key, Saved(status, kept_headers, b"".join(chunks))
-                )
+            if kept:
+                pass  # saved with the answer's last bytes
+            elif status < 500 and not streaming:
+                await keep()  # the answer ended without a last body message
             else:
                 await abandon(gateway.db, account_id, key)
 
