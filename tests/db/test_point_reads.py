@@ -5,15 +5,15 @@ connections. On SQLite there is no such pool (polls read on the loop's connectio
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import insert
-
-from apiinone.db.tables import tasks
 from apiinone.tasks import store
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
+from apiinone.tasks.submit_sql import insert_task_steps
 from tests.support import pg
 from tests.support.db import new_account, open_db
+from tests.support.tasks import task_values
 
 
 async def test_point_reads_see_commits_and_answer_like_the_query(tmp_path: Path) -> None:
@@ -26,34 +26,17 @@ async def test_point_reads_see_commits_and_answer_like_the_query(tmp_path: Path)
         assert reads is not None
         account = await new_account(db, credits=10)
         assert await reads.row(SELECT_OWNED, ("task_none", account)) is None
-        async with db.write() as conn:
-            await conn.execute(
-                insert(tasks).values(
-                    id="task_pr1",
-                    account_id=account,
-                    mode="live",
-                    model="sandbox-image",
-                    endpoint="/v1/sandbox/image",
-                    kind="image",
-                    status="queued",
-                    price=3,
-                    request='{"prompt": "p"}',
-                    params="{}",
-                    provider="sandbox",
-                    next_run_at=1,
-                    deadline_at=2,
-                    created_at=1,
-                    updated_at=1,
-                )
-            )
+        made: TaskRow = await db.run_steps(
+            partial(insert_task_steps, cap=0, values=task_values(account))
+        )
         # Committed by another connection: the pool's next read sees it.
         rows = await asyncio.gather(
-            *(reads.row(SELECT_OWNED, ("task_pr1", account)) for _ in range(40))
+            *(reads.row(SELECT_OWNED, (made.id, account)) for _ in range(40))
         )
         assert all(r == rows[0] for r in rows) and rows[0] is not None
-        assert await reads.row(SELECT_OWNED, ("task_pr1", "acct_other")) is None
+        assert await reads.row(SELECT_OWNED, (made.id, "acct_other")) is None
         async with db.read() as conn:
-            queried = await store.get_task(conn, "task_pr1", account)
+            queried = await store.get_task(conn, made.id, account)
         assert queried is not None
         assert TaskRow(*rows[0]) == TaskRow(*(queried._mapping[f] for f in TaskRow._fields))
         # Forty reads at once queued for the pool's few connections rather than opening more.

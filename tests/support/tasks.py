@@ -1,4 +1,5 @@
-"""Helpers for task tests: create, wait, download, and decode what came back."""
+"""Helpers for task tests: create, wait, download, and decode what came back; a task row's
+values for the submission steps."""
 
 from __future__ import annotations
 
@@ -8,6 +9,39 @@ from typing import Any
 
 import httpx
 from PIL import Image
+
+from apiinone.db.engine import now_ms
+from apiinone.ids import new_id
+
+
+def task_values(account_id: str, *, price: int = 3) -> dict[str, Any]:
+    """A queued sandbox image task's row, as ``submit.create_task`` builds it, for
+    ``tasks.submit_sql.insert_task_steps``."""
+    now = now_ms()
+    return {
+        "id": new_id("task", 18),
+        "account_id": account_id,
+        "key_id": None,
+        "mode": "live",
+        "model": "sandbox-image",
+        "variant": None,
+        "endpoint": "/v1/sandbox/image",
+        "kind": "image",
+        "status": "queued",
+        "progress": None,
+        "price": price,
+        "consumed_credits": 0,
+        "request": "{}",
+        "params": "{}",
+        "callback_url": None,
+        "provider": "sandbox",
+        "channel": None,
+        "next_run_at": now,
+        "attempts": 0,
+        "deadline_at": now + 60_000,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def create(client: httpx.Client, path: str, body: dict[str, Any], **headers: str) -> str:

@@ -8,48 +8,19 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
-from apiinone.db.engine import Database, now_ms
+from apiinone.db.engine import Database
 from apiinone.db.steps import Steps
 from apiinone.db.tables import holds, tasks
 from apiinone.errors import TooManyTasks
-from apiinone.ids import new_id
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.submit_sql import insert_task_steps
 from tests.support.db import new_account, open_db, wallet_state
+from tests.support.tasks import task_values
 
 CAP, PRICE, TRIES = 5, 3, 24
-
-
-def _values(account_id: str) -> dict[str, Any]:
-    now = now_ms()
-    return {
-        "id": new_id("task", 18),
-        "account_id": account_id,
-        "key_id": None,
-        "mode": "live",
-        "model": "sandbox-image",
-        "variant": None,
-        "endpoint": "/v1/sandbox/image",
-        "kind": "image",
-        "status": "queued",
-        "progress": None,
-        "price": PRICE,
-        "consumed_credits": 0,
-        "request": "{}",
-        "params": "{}",
-        "callback_url": None,
-        "provider": "sandbox",
-        "channel": None,
-        "next_run_at": now,
-        "attempts": 0,
-        "deadline_at": now + 60_000,
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 def _noop() -> Steps:
@@ -65,7 +36,7 @@ async def test_two_writers_admit_exactly_the_cap(tmp_path: Path) -> None:
         async def submit(db: Database) -> TaskRow | None:
             try:
                 row: TaskRow = await db.run_steps(
-                    partial(insert_task_steps, cap=CAP, values=_values(account))
+                    partial(insert_task_steps, cap=CAP, values=task_values(account, price=PRICE))
                 )
             except TooManyTasks:
                 return None

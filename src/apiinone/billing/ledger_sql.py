@@ -151,14 +151,12 @@ def hold_steps(
         if not fused[2]:
             raise PermissionDenied("This API key has reached its spend cap")
         return HoldResult(hold_id=hold_id, amount=amount, balance_after=int(fused[1]))
-    # The wallet found and debited in one statement (on PostgreSQL that was the fused one);
-    # looked up (or made) only when that finds nothing: a first hold, or a balance that
-    # cannot cover it.
-    row = (
-        None
-        if fused is not SKIPPED
-        else (yield _TAKE_FROM, (amount, amount, account_id, mode, amount))
-    )
+    # The wallet found and debited in one statement (on PostgreSQL that was the fused one,
+    # which found none that covers the hold); looked up (or made) only when that finds
+    # nothing: a first hold, or a balance that cannot cover it.
+    row = None
+    if fused is SKIPPED:
+        row = yield _TAKE_FROM, (amount, amount, account_id, mode, amount)
     if row is None:
         wallet_id = yield from _wallet_id(account_id, mode)
         taken = yield _TAKE, (amount, amount, wallet_id, amount)

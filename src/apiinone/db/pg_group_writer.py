@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Outcome = tuple[bool, Any]
 _RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+_LINK_LOST = (OSError, asyncpg.exceptions.InterfaceError)
 
 
 class PgGroupWriter:
@@ -91,7 +92,7 @@ class PgGroupWriter:
                 log.info("group write lost a deadlock (attempt %d): %s", attempt, exc)
                 await asyncio.sleep(0.001 * attempt)
                 continue
-            except (OSError, asyncpg.exceptions.InterfaceError):
+            except _LINK_LOST:
                 if self._conn is not None:
                     self._conn.terminate()
                 self._conn = None
@@ -119,7 +120,7 @@ async def _write_plain(
     try:
         async with conn.transaction():
             values, pipelined = await run_batch_asyncpg(conn, [make() for make in makers])
-    except _RETRYABLE:
+    except (*_RETRYABLE, *_LINK_LOST):
         raise
     except Exception as exc:
         return exc
