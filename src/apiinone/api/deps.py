@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 
+from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.auth.principal import Principal
 from apiinone.auth.secrets import hash_key
 from apiinone.errors import AuthenticationFailed, InvalidRequest, PermissionDenied, RateLimited
@@ -16,6 +17,7 @@ from apiinone.gateway import Gateway
 __all__ = [
     "AdminPrincipal",
     "CurrentPrincipal",
+    "FullAccessPrincipal",
     "GatewayDep",
     "JSONBody",
     "authenticate",
@@ -71,9 +73,23 @@ async def authenticate(request: Request, gateway: GatewayDep) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
+async def require_full_access(principal: CurrentPrincipal) -> Principal:
+    """Keys, the webhook secret, the live ledger: for keys without an allow-list or spend cap."""
+    if not has_full_access(principal):
+        raise PermissionDenied(f"This needs {FULL_ACCESS}; this key is restricted")
+    return principal
+
+
+FullAccessPrincipal = Annotated[Principal, Depends(require_full_access)]
+
+
 async def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.is_admin or principal.is_test:
         raise PermissionDenied("This route needs an admin API key")
+    if not has_full_access(principal):
+        raise PermissionDenied(
+            "This route needs an admin API key without a model allow-list or spend cap"
+        )
     return principal
 
 

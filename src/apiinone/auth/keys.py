@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,9 +242,15 @@ async def revoke_key(db: Database, account_id: str | None, key_id: str) -> KeyIn
 
 
 async def rotate_key(
-    db: Database, account_id: str | None, key_id: str, *, grace_seconds: int
+    db: Database,
+    account_id: str | None,
+    key_id: str,
+    *,
+    grace_seconds: int,
+    bound: Callable[[KeyLimits, bool], KeyLimits] | None = None,
 ) -> tuple[KeyInfo, str, KeyInfo]:
-    """Replace a key with a new one of the same settings.
+    """Replace a key with a new one of the same settings (passed through ``bound``, which
+    may narrow them or refuse, when the caller's own limits apply).
 
     The old key keeps working for ``grace_seconds`` (0: it stops at once). Returns the new
     key's record, the new full key, and the old key's record.
@@ -257,6 +264,8 @@ async def rotate_key(
         rate_limit_per_minute=old.rate_limit_per_minute,
         spend_cap=old.spend_cap,
     )
+    if bound is not None:
+        limits = bound(limits, old.mode == "test")
     now = now_ms()
     async with db.write() as conn:
         new, raw = await _insert_key(

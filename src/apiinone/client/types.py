@@ -99,7 +99,7 @@ class Account(TypedDict):
     live: Wallet
     test: Wallet
     key: KeyInfo
-    webhook_secret: str
+    webhook_secret: str | None  # None for restricted and test keys
     created_at: str
 
 

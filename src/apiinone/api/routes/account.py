@@ -1,4 +1,8 @@
-"""The caller's account: balance, held credits, key info, and the ledger as usage."""
+"""The caller's account: balance, held credits, key info, and the ledger as usage.
+
+The webhook secret (``webhook_secret``, ``null`` for them) and the live ledger are withheld
+from restricted and test keys (``auth/powers.py``); a test key reads the test ledger.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from sqlalchemy import and_, select
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope, iso
 from apiinone.auth.accounts import get_account
+from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.billing.ledger import get_wallet
 from apiinone.db.tables import ledger
-from apiinone.errors import InvalidRequest
+from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.webhooks.secrets import ensure_secret
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
@@ -25,7 +30,8 @@ async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> Fast
         live = await get_wallet(conn, principal.account_id, "live")
         test = await get_wallet(conn, principal.account_id, "test")
     current = live if principal.mode == "live" else test
-    secret = await ensure_secret(gateway.db, principal.account_id)
+    full = has_full_access(principal)
+    secret = await ensure_secret(gateway.db, principal.account_id) if full else None
     return envelope(
         {
             "account_id": account.id,
@@ -100,9 +106,16 @@ async def usage(
     until: Annotated[int | None, Query(ge=0, description="ms since epoch, exclusive")] = None,
 ) -> FastJSON:
     """Ledger rows of the caller's account, newest first, with cursor pagination."""
+    ledger_mode = mode or principal.mode
+    if not has_full_access(principal) and not (ledger_mode == "test" and principal.is_test):
+        raise PermissionDenied(
+            f"The {ledger_mode} ledger needs {FULL_ACCESS}"
+            + ("; a test key reads the test ledger" if principal.is_test else ""),
+            param="mode",
+        )
     conditions = [
         ledger.c.account_id == principal.account_id,
-        ledger.c.mode == (mode or principal.mode),
+        ledger.c.mode == ledger_mode,
     ]
     after = _cursor(cursor)
     if after is not None:

@@ -11,7 +11,8 @@ from apiinone.api.render import FastJSON, envelope
 from apiinone.api.routes.keys import issue_key
 from apiinone.api.schemas import AccountCreate, AccountUpdate, CreditAdjust, KeyCreate
 from apiinone.auth.accounts import create_account, get_account, list_accounts, set_disabled
-from apiinone.auth.keys import create_key, list_keys, revoke_key
+from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key
+from apiinone.auth.powers import within
 from apiinone.billing.ledger import adjust, get_wallet
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -21,7 +22,7 @@ AccountId = Annotated[str, Path(max_length=40)]
 
 @router.post("/accounts", status_code=201)
 async def admin_create_account(
-    body: AccountCreate, _admin: AdminPrincipal, gateway: GatewayDep
+    body: AccountCreate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
     settings = gateway.settings
     account = await create_account(
@@ -34,7 +35,12 @@ async def admin_create_account(
     )
     data = account.public()
     if body.create_key:
-        info, raw = await create_key(gateway.db, account_id=account.id, name="default")
+        info, raw = await create_key(
+            gateway.db,
+            account_id=account.id,
+            name="default",
+            limits=within(admin, KeyLimits(), test=False),
+        )
         data["key"] = {**info.public(), "key": raw}
     return envelope(data, status_code=201)
 
@@ -112,9 +118,9 @@ async def admin_list_keys(
 
 @router.post("/accounts/{account_id}/keys", status_code=201)
 async def admin_create_key(
-    account_id: AccountId, body: KeyCreate, _admin: AdminPrincipal, gateway: GatewayDep
+    account_id: AccountId, body: KeyCreate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
-    return await issue_key(gateway, account_id, body)
+    return await issue_key(gateway, account_id, body, admin)
 
 
 @router.delete("/keys/{key_id}")

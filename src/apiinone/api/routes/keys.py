@@ -1,33 +1,25 @@
-"""The caller's own API keys. Managing keys needs an unrestricted live key."""
+"""The caller's own API keys. Managing keys needs a live key without an allow-list or spend
+cap, and a key mints or changes keys only within its own limits (``auth/powers.py``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
-from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.deps import FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
 from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key, rotate_key, update_key
+from apiinone.auth.powers import bound_update, within
 from apiinone.auth.principal import Principal
-from apiinone.errors import InvalidRequest, PermissionDenied
+from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 KeyId = Annotated[str, Path(max_length=40)]
-
-
-async def _manager(principal: CurrentPrincipal) -> Principal:
-    if not principal.unrestricted:
-        raise PermissionDenied(
-            "Managing API keys needs a live key without a model allow-list or spend cap"
-        )
-    return principal
-
-
-Manager = Annotated[Principal, Depends(_manager)]
+Manager = FullAccessPrincipal
 
 
 def check_models(gateway: Gateway, models: list[str] | None) -> tuple[str, ...] | None:
@@ -48,26 +40,30 @@ async def list_my_keys(principal: Manager, gateway: GatewayDep) -> FastJSON:
     return envelope({"items": [k.public() for k in keys]})
 
 
-async def issue_key(gateway: Gateway, account_id: str, body: KeyCreate) -> FastJSON:
-    """Create a key from a ``KeyCreate`` body; the answer holds the full key, once."""
+async def issue_key(
+    gateway: Gateway, account_id: str, body: KeyCreate, minter: Principal
+) -> FastJSON:
+    """Create a key from a ``KeyCreate`` body, within ``minter``'s own limits; the answer
+    holds the full key, once."""
+    limits = KeyLimits(
+        expires_at=to_ms(body.expires_at),
+        allowed_models=check_models(gateway, body.allowed_models),
+        rate_limit_per_minute=body.rate_limit_per_minute,
+        spend_cap=body.spend_cap,
+    )
     info, raw = await create_key(
         gateway.db,
         account_id=account_id,
         name=body.name,
         test=body.test,
-        limits=KeyLimits(
-            expires_at=to_ms(body.expires_at),
-            allowed_models=check_models(gateway, body.allowed_models),
-            rate_limit_per_minute=body.rate_limit_per_minute,
-            spend_cap=body.spend_cap,
-        ),
+        limits=within(minter, limits, test=body.test),
     )
     return envelope({**info.public(), "key": raw}, status_code=201)
 
 
 @router.post("", status_code=201)
 async def create_my_key(body: KeyCreate, principal: Manager, gateway: GatewayDep) -> FastJSON:
-    return await issue_key(gateway, principal.account_id, body)
+    return await issue_key(gateway, principal.account_id, body, principal)
 
 
 @router.patch("/{key_id}")
@@ -79,6 +75,7 @@ async def update_my_key(
         fields["expires_at"] = to_ms(body.expires_at)
     if "allowed_models" in fields:
         fields["allowed_models"] = check_models(gateway, body.allowed_models)
+    fields = bound_update(principal, fields)
     info = await update_key(gateway.db, principal.account_id, key_id, **fields)
     await gateway.key_changed(info.key_hash)
     return envelope(info.public())
@@ -91,6 +88,7 @@ async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) 
         principal.account_id,
         key_id,
         grace_seconds=gateway.settings.rotation_grace_seconds,
+        bound=lambda limits, test: within(principal, limits, test=test),
     )
     await gateway.key_changed(old.key_hash)
     return envelope({**new.public(), "key": raw, "replaces": old.public()}, status_code=201)

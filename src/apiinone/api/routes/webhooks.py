@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.deps import CurrentPrincipal, FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.secrets import ensure_secret, rotate_secret
@@ -40,12 +40,13 @@ async def redeliver(
 
 
 @router.get("/account/webhook-secret")
-async def read_webhook_secret(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
-    """The secret that signs this account's webhooks (created on first read)."""
+async def read_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDep) -> FastJSON:
+    """The secret that signs this account's webhooks (created on first read). Restricted and
+    test keys get 403: whoever holds the secret can sign deliveries as this gateway."""
     return envelope({"secret": await ensure_secret(gateway.db, principal.account_id)})
 
 
 @router.post("/account/webhook-secret/rotate")
-async def rotate_webhook_secret(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
+async def rotate_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDep) -> FastJSON:
     """A new secret; deliveries signed from now on use it."""
     return envelope({"secret": await rotate_secret(gateway.db, principal.account_id)})

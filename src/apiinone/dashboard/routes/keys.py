@@ -1,4 +1,7 @@
-"""API keys: create (the full key is shown once), rename, limits, rotate, revoke."""
+"""API keys: create (the full key is shown once), rename, limits, rotate, revoke.
+
+A session opened with a key creates and changes keys only within that key's limits
+(``auth/powers.py``); beyond them the page answers 403 and names the field."""
 
 from __future__ import annotations
 
@@ -20,10 +23,11 @@ from apiinone.auth.keys import (
     rotate_key,
     update_key,
 )
+from apiinone.auth.powers import bound_update, within
 from apiinone.dashboard.deps import CsrfChecked, PageUser, User
 from apiinone.dashboard.web import page, redirect
 from apiinone.db.engine import now_ms
-from apiinone.errors import APIError
+from apiinone.errors import APIError, PermissionDenied
 from apiinone.gateway import Gateway
 
 router = APIRouter(prefix="/keys", include_in_schema=False)
@@ -79,6 +83,18 @@ async def _render(
     )
 
 
+async def _refused(request: Request, user: User, gateway: Gateway, exc: Exception) -> Response:
+    """The keys page again with why: 403 beyond the session key's limits, else 400."""
+    if isinstance(exc, APIError):
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        text = exc.message
+    else:
+        status, text = 400, "Limits must be whole numbers"
+    return await _render(
+        request, user, gateway, status=status, message={"kind": "error", "text": text}
+    )
+
+
 @router.get("")
 async def keys_page(request: Request, user: PageUser, gateway: GatewayDep) -> Response:
     return await _render(request, user, gateway)
@@ -100,27 +116,25 @@ async def create(
         fields = _limits(allowed_models, rate_limit, spend_cap, expires_days)
         expires_at = fields.pop("expires_at")
         body = KeyCreate(name=name.strip(), test=mode == "test", **fields)
+        limits = KeyLimits(
+            expires_at=expires_at,
+            allowed_models=check_models(gateway, body.allowed_models),
+            rate_limit_per_minute=body.rate_limit_per_minute,
+            spend_cap=body.spend_cap,
+        )
         info, raw = await create_key(
             gateway.db,
             account_id=user.account.id,
             name=body.name,
             test=body.test,
-            limits=KeyLimits(
-                expires_at=expires_at,
-                allowed_models=check_models(gateway, body.allowed_models),
-                rate_limit_per_minute=body.rate_limit_per_minute,
-                spend_cap=body.spend_cap,
-            ),
+            limits=within(user.principal(), limits, test=body.test),
         )
     except ValidationError as exc:
         return await _render(
             request, user, gateway, status=400, message={"kind": "error", "text": _first_error(exc)}
         )
     except (APIError, ValueError) as exc:
-        text = exc.message if isinstance(exc, APIError) else "Limits must be whole numbers"
-        return await _render(
-            request, user, gateway, status=400, message={"kind": "error", "text": text}
-        )
+        return await _refused(request, user, gateway, exc)
     return await _render(request, user, gateway, created=(info, raw))
 
 
@@ -154,14 +168,19 @@ async def limits(
         fields = _limits(allowed_models, rate_limit, spend_cap, "")
         fields.pop("expires_at")
         body = KeyUpdate(**fields)
+        changes = {
+            "allowed_models": check_models(gateway, body.allowed_models),
+            "rate_limit_per_minute": body.rate_limit_per_minute,
+            "spend_cap": body.spend_cap,
+        }
         info = await update_key(
             gateway.db,
             user.account.id,
             key_id[:KEY_ID_MAX],
-            allowed_models=check_models(gateway, body.allowed_models),
-            rate_limit_per_minute=body.rate_limit_per_minute,
-            spend_cap=body.spend_cap,
+            **bound_update(user.principal(), changes),
         )
+    except PermissionDenied as exc:
+        return await _refused(request, user, gateway, exc)
     except ValidationError as exc:
         return redirect(request, "/keys", flash=("error", _first_error(exc)))
     except ValueError:
@@ -180,7 +199,10 @@ async def rotate(request: Request, key_id: str, user: CsrfChecked, gateway: Gate
             user.account.id,
             key_id[:KEY_ID_MAX],
             grace_seconds=gateway.settings.rotation_grace_seconds,
+            bound=lambda limits, test: within(user.principal(), limits, test=test),
         )
+    except PermissionDenied as exc:
+        return await _refused(request, user, gateway, exc)
     except APIError as exc:
         return redirect(request, "/keys", flash=("error", exc.message))
     await gateway.key_changed(old.key_hash)
