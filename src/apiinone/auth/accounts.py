@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from apiinone.billing.ledger import adjust, ensure_wallet
 from apiinone.db.engine import Database, now_ms
-from apiinone.db.tables import accounts
+from apiinone.db.tables import accounts, sessions
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.ids import new_id
 
@@ -154,12 +154,16 @@ async def list_accounts(
 
 
 async def set_disabled(db: Database, account_id: str, disabled: bool) -> Account:
+    """Disable or enable an account; disabling ends its dashboard sessions for good (they do
+    not come back when it is enabled again)."""
     async with db.write() as conn:
         result = await conn.execute(
             update(accounts).where(accounts.c.id == account_id).values(disabled=disabled)
         )
         if result.rowcount == 0:
             raise NotFound(f"No account {account_id}")
+        if disabled:
+            await conn.execute(delete(sessions).where(sessions.c.account_id == account_id))
         return await get_account(conn, account_id)
 
 

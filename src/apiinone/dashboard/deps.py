@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, cast
 from urllib.parse import urlsplit
 
@@ -68,16 +68,26 @@ class User:
     def is_admin(self) -> bool:
         return self.account.is_admin
 
-    def principal(self, mode: str = "live") -> Principal:
-        """The session as the services' caller: the whole account, no key, no limits.
+    @property
+    def key(self) -> Principal | None:
+        """The API key this session was opened with (None: a password login)."""
+        return self.session.key
 
-        ``Principal.key_id`` is typed for API keys; a session has none, and every service
-        that takes it (holds, task rows, chat) stores ``None`` as "no key".
+    def principal(self, mode: str = "live") -> Principal:
+        """The session as the services' caller. A session opened with a key is that key
+        (its id, expiry and rate limit; test mode as the key's account, which it could mint
+        a test key for). A password session is the whole account, no key, no limits:
+
+        ``Principal.key_id`` is typed for API keys; a password session has none, and every
+        service that takes it (holds, task rows, chat) stores ``None`` as "no key".
         """
+        mode = "test" if mode == "test" else "live"
+        if self.session.key is not None:
+            return replace(self.session.key, mode=mode)
         return Principal(
             key_id=cast(str, None),
             account_id=self.account.id,
-            mode="test" if mode == "test" else "live",
+            mode=mode,
             key_name="dashboard",
             prefix="",
             last4="",

@@ -268,6 +268,8 @@ sessions = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("user_agent", String(300), nullable=True),
+    # The key a session was opened with (None: a password login); the session is that key.
+    Column("key_id", String(40), ForeignKey("api_keys.id"), nullable=True),
     Index("ix_sessions_account", "account_id"),
     Index("ix_sessions_expires", "expires_at"),
 )

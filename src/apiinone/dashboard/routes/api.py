@@ -33,9 +33,12 @@ TaskId = Annotated[str, Path(max_length=64)]
 
 
 async def _limited(user: CsrfHeader, gateway: GatewayDep) -> User:
-    """The account's POSTs count against the gateway's default per-key rate."""
-    per_minute = gateway.settings.rate_limit_per_minute
-    decision = await gateway.limiter.hit(f"dashboard:{user.account.id}", per_minute)
+    """The account's POSTs count against the gateway's default per-key rate; a session
+    opened with a key counts against that key's own rate, with the key's own requests."""
+    key = user.key
+    per_minute = (key and key.rate_limit_per_minute) or gateway.settings.rate_limit_per_minute
+    bucket = key.key_id if key is not None else f"dashboard:{user.account.id}"
+    decision = await gateway.limiter.hit(bucket, per_minute)
     if not decision.allowed:
         raise RateLimited(
             f"Rate limit exceeded: {per_minute} requests per minute", headers=decision.headers()

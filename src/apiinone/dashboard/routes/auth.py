@@ -1,4 +1,7 @@
-"""Sign-up, login (password, or an unrestricted API key), logout, and the account page."""
+"""Sign-up, login (password, or an API key with full access), logout, and the account page.
+
+A session opened with a key is that key (``dashboard/sessions.py``): it ends with the key,
+and sets no password unless the key has no limit at all (a password never expires)."""
 
 from __future__ import annotations
 
@@ -11,18 +14,26 @@ from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
 from apiinone.auth.accounts import Account, create_account
+from apiinone.auth.powers import holds_everything
+from apiinone.auth.principal import Principal
 from apiinone.auth.secrets import hash_key
 from apiinone.dashboard.deps import (
     ANON_CSRF_COOKIE,
     SESSION_COOKIE,
     CsrfChecked,
     MaybeUser,
+    PageError,
     PageUser,
     anonymous_csrf,
     check_anonymous_csrf,
 )
 from apiinone.dashboard.passwords import check_strength, hash_password, verify_password
-from apiinone.dashboard.sessions import create_session, end_account_sessions, end_session
+from apiinone.dashboard.sessions import (
+    can_sign_in,
+    create_session,
+    end_account_sessions,
+    end_session,
+)
 from apiinone.dashboard.web import page, redirect, safe_next, set_cookie
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import accounts
@@ -58,9 +69,16 @@ async def _too_many(gateway: Gateway, identity: str, per_minute: int | None = No
 
 
 async def _signed_in(
-    request: Request, gateway: Gateway, account_id: str, target: str, *, flash: str | None = None
+    request: Request,
+    gateway: Gateway,
+    account_id: str,
+    target: str,
+    *,
+    flash: str | None = None,
+    key: Principal | None = None,
 ) -> Response:
-    """A new session (the browser's old one, if any, is ended: no fixation)."""
+    """A new session, opened with ``key`` or a password (the browser's old one, if any, is
+    ended: no fixation)."""
     settings = gateway.settings
     token, _ = await create_session(
         gateway.db,
@@ -68,6 +86,7 @@ async def _signed_in(
         lifetime_seconds=settings.session_lifetime_hours * 3600,
         user_agent=request.headers.get("user-agent"),
         replaces=request.cookies.get(SESSION_COOKIE),
+        key=key,
     )
     response = redirect(request, safe_next(target), flash=("ok", flash) if flash else None)
     max_age = int(settings.session_lifetime_hours * 3600)
@@ -136,8 +155,8 @@ async def login(
 async def login_with_key(
     request: Request, gateway: GatewayDep, key: Text, next: Text = "/"
 ) -> Response:
-    """Sign in with a live API key that has no limits (how the bootstrap admin, who has a
-    key but no password yet, gets in)."""
+    """Sign in with a live API key without an allow-list or spend cap (how the bootstrap
+    admin, who has a key but no password yet, gets in). The session is that key."""
     # Per address only (there is no email): a looser budget, as one address may be many people.
     per_minute = gateway.settings.login_attempts_per_minute * 10
     wait = await _too_many(gateway, f"login-key|{_client_ip(request)}", per_minute)
@@ -151,24 +170,17 @@ async def login_with_key(
             error=f"Too many sign-in attempts. Wait {wait} seconds and try again.",
         )
     principal = await gateway.keys.get(hash_key(key.strip())) if key.strip() else None
-    now = now_ms()
-    usable = (
-        principal is not None
-        and not principal.revoked
-        and not principal.account_disabled
-        and (principal.expires_at is None or principal.expires_at > now)
-        and principal.unrestricted
-    )
-    if principal is None or not usable:
+    if principal is None or not can_sign_in(principal, now_ms()):
         return _anonymous_page(
             request,
             "login.html",
             status=401,
             next=safe_next(next),
             email="",
-            error="That key cannot sign in: it needs a live key without limits.",
+            error="That key cannot sign in: it needs a live key without a model allow-list "
+            "or spend cap.",
         )
-    return await _signed_in(request, gateway, principal.account_id, next)
+    return await _signed_in(request, gateway, principal.account_id, next, key=principal)
 
 
 @router.get("/signup")
@@ -264,6 +276,13 @@ async def change_password(
     new_password: Text,
     current_password: Text = "",
 ) -> Response:
+    if user.key is not None and not holds_everything(user.key):
+        raise PageError(
+            403,
+            "Not with this key",
+            "This session was opened with a key that has an expiry or a rate limit; a "
+            "password has neither, so it cannot be set from here.",
+        )
     async with gateway.db.read() as conn:
         stored = (
             await conn.execute(
