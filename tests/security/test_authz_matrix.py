@@ -32,6 +32,11 @@ Decisions the table encodes (DESIGN.md section 9, docs/errors.md):
 Destructive calls by anyone but the owner are followed by that guard. The owner (and the
 admin on admin routes) runs destructive routes on throwaway resources. Lists (tasks, keys,
 usage, webhooks) as another account never contain the owner's items.
+
+Every key and session here has an account's whole powers; which *kind* of key (allow-list,
+spend cap, expiry, rate limit, test) or session (password, or opened with such a key) may
+mint keys, read the secret or the ledger, change settings, grant or deduct is the powers
+matrix, ``test_authz_powers.py``.
 """
 
 from __future__ import annotations
