@@ -204,6 +204,31 @@ def test_a_sessions_requests_count_against_its_keys_rate(dash: Server, new_email
     assert limited.status_code == 429, limited.text
 
 
+def test_a_sessions_live_runs_are_its_keys_and_its_test_runs_are_not(
+    dash: Server, new_email: str
+) -> None:
+    _, first = _account(dash, new_email)
+    api = _api(dash, first)
+    key = _key(api)
+    session = login_with_key(dash.url, key["key"])
+    headers = {"X-CSRF-Token": csrf(session)}
+    body = {"model": "flux-2", "prompt": "a run by the key"}
+    for mode in ("live", "test"):
+        started = session.post(
+            "/dashboard/api/run",
+            json={"path": "/api/v1/images/generations", "body": body, "mode": mode},
+            headers=headers,
+        )
+        assert started.status_code == 202, started.text
+        task_id = started.json()["data"]["task_id"]
+        params = {"task_id": task_id, "mode": mode, "kind": "hold"}
+        rows = api.get("/api/v1/usage", params=params).json()["data"]["items"]
+        assert len(rows) == 1, rows
+        # A live run is the key's (its id, its spend); a live key spends no test credits.
+        assert rows[0]["key_id"] == (key["id"] if mode == "live" else None)
+    assert _limits_of(api, "session key")["spent"] == 5
+
+
 @pytest.fixture(scope="module")
 def graceful(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A gateway whose rotated keys work on for a few seconds."""

@@ -75,15 +75,18 @@ class User:
 
     def principal(self, mode: str = "live") -> Principal:
         """The session as the services' caller. A session opened with a key is that key
-        (its id, expiry and rate limit; test mode as the key's account, which it could mint
-        a test key for). A password session is the whole account, no key, no limits:
+        (its id, expiry and rate limit; in test mode, which the key could mint a test key
+        for, its limits without its id). A password session is the whole account, no key,
+        no limits:
 
         ``Principal.key_id`` is typed for API keys; a password session has none, and every
         service that takes it (holds, task rows, chat) stores ``None`` as "no key".
         """
         mode = "test" if mode == "test" else "live"
-        if self.session.key is not None:
-            return replace(self.session.key, mode=mode)
+        if self.session.key is not None and mode == "live":
+            return self.session.key
+        if self.session.key is not None:  # a live key spends no test credits: none are its
+            return replace(self.session.key, mode=mode, key_id=cast(str, None))
         return Principal(
             key_id=cast(str, None),
             account_id=self.account.id,
