@@ -37,3 +37,29 @@ def is_mp4(data: bytes) -> bool:
 
 def is_mp3(data: bytes) -> bool:
     return data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+
+
+def tasks_of(server: Server, key: str) -> list[dict[str, Any]]:
+    """Every task of the key's account (``GET /api/v1/tasks``, all pages)."""
+    return _pages(server, key, "/api/v1/tasks")
+
+
+def ledger_of(server: Server, key: str) -> list[dict[str, Any]]:
+    """Every ledger row of the key's account (``GET /api/v1/usage``, all pages)."""
+    return _pages(server, key, "/api/v1/usage")
+
+
+def _pages(server: Server, key: str, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    with server.client(key) as c:
+        for _ in range(100):
+            params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            r = c.get(path, params=params)
+            assert r.status_code == 200, r.text
+            page = r.json()["data"]
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+    raise AssertionError(f"{path} has more than 100 pages")

@@ -182,9 +182,13 @@ tasks = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("started_at", BigInteger, nullable=True),
     Column("completed_at", BigInteger, nullable=True),
+    # A synchronous /v1 request's hash (key, path, body) on the tasks it made, while its
+    # answer is owed: a retry of it attaches to them (openai_compat/attach.py).
+    Column("request_fingerprint", String(64), nullable=True),
     Index("ix_tasks_due", "status", "next_run_at"),
     Index("ix_tasks_account", "account_id", "created_at"),
     Index("ix_tasks_account_status", "account_id", "status"),
+    Index("ix_tasks_request_fingerprint", "request_fingerprint"),
 )
 
 files = Table(

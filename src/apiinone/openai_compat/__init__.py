@@ -10,7 +10,8 @@ Every route takes ``Authorization: Bearer`` and fails with the gateway's error J
 ``{"error": {"code", "message", "type", "param"}}``, which the OpenAI SDKs parse. Each
 request becomes ordinary tasks of the native endpoints, priced, held and refunded the same.
 Synchronous routes wait ``openai_wait_seconds`` (default 120 s): a failed task answers 502
-``upstream_error``, one still running 503 ``service_unavailable`` with its task id to poll.
+``upstream_error``, one still running 503 ``service_unavailable`` with its task id to poll;
+the same request sent again attaches to that task (``attach.py``), never a second charge.
 """
 
 from __future__ import annotations

@@ -11,8 +11,12 @@ The OpenAI body is translated onto the chosen catalog model's own parameters:
   when the model has that parameter and that value; everything else (``user``, ...) is dropped.
 
 The tasks are the same as ``POST /api/v1/images/generations`` makes (priced, held, refunded
-on failure). ``response_format`` ``url`` (default) gives the gateway's result URLs,
-``b64_json`` the stored bytes.
+on failure); the tasks of one request are held together or not at all. ``response_format``
+``url`` (default) gives the gateway's result URLs, ``b64_json`` the stored bytes. Besides
+OpenAI's ``created`` and ``data``, the answer says what it cost and which tasks made it:
+``credits_consumed`` and ``task_ids`` in the body (the SDK keeps them as extra fields),
+``X-Credits-Consumed`` and ``X-Task-Id`` (comma-separated) as headers. A retry of the same
+request attaches to its tasks (``jobs.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ __all__ = ["IMAGE_ENDPOINT", "image_bodies", "router"]
 router = APIRouter(prefix="/v1/images", tags=["openai"])
 
 IMAGE_ENDPOINT = "/api/v1/images/generations"
+OPENAI_PATH = "/v1/images/generations"
 COUNT_PARAMS = ("num_images", "n")
 SAME_WORD_PARAMS = ("style", "background", "output_format")
 
@@ -99,9 +104,24 @@ async def create_images(
         gateway.catalog, principal, req.model, "image", endpoint=IMAGE_ENDPOINT
     )
     bodies = image_bodies(resolved.model, req.model or resolved.model.slug, req)
-    rows = await run_tasks(
-        gateway, principal, IMAGE_ENDPOINT, bodies, wait_seconds(gateway.settings)
+    answer = await run_tasks(
+        gateway,
+        principal,
+        OPENAI_PATH,
+        body,
+        IMAGE_ENDPOINT,
+        bodies,
+        wait_seconds(gateway.settings),
     )
+    rows = answer.rows
     base_url = gateway.settings.public_base_url or str(request.base_url)
     data = await _image_data(gateway, rows, req.n, req.response_format == "b64_json", base_url)
-    return FastJSON({"created": int(rows[0].created_at) // 1000, "data": data})
+    return FastJSON(
+        {
+            "created": int(rows[0].created_at) // 1000,
+            "data": data,
+            "credits_consumed": answer.credits,
+            "task_ids": answer.task_ids,
+        },
+        headers=answer.headers(),
+    )

@@ -7,43 +7,50 @@ the answer or an error.
 * still running when the wait runs out → 503 ``service_unavailable`` naming the tasks to
   poll at ``GET /api/v1/tasks/{task_id}`` (they keep running and are billed on success).
 
-When one of several submissions is refused (say 402), the ones already accepted are
-canceled, so their holds are released and the client is charged for nothing.
+The tasks of one request are one decision: held and written together, or not at all (a
+402 names the price of all of them). A retry of the request (same key, same body) attaches
+to the tasks its first attempt made instead of making new ones (``attach.py``), so it is
+never charged twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
 
 from apiinone.auth.principal import Principal
-from apiinone.errors import APIError, ServiceUnavailable, UpstreamError
+from apiinone.errors import ServiceUnavailable, UpstreamError
 from apiinone.gateway import Gateway
-from apiinone.tasks.control import cancel_task, wait_for_terminal
+from apiinone.openai_compat.attach import ended_since_ms, fingerprint, forget
+from apiinone.openai_compat.config import RETRY_AFTER_SECONDS
+from apiinone.tasks.control import wait_for_terminal
 from apiinone.tasks.states import ACTIVE, Status
-from apiinone.tasks.submit import create_task
+from apiinone.tasks.submit import create_tasks
 
-__all__ = ["outcome", "run_tasks", "submit_all"]
+__all__ = ["Answer", "outcome", "run_tasks"]
 
 
-async def submit_all(
-    gateway: Gateway, principal: Principal, endpoint: str, bodies: Sequence[dict[str, Any]]
-) -> list[Row[Any]]:
-    """Create one task per body; all or none (accepted ones are canceled on a refusal)."""
-    rows: list[Row[Any]] = []
-    try:
-        for body in bodies:
-            rows.append(await create_task(gateway, principal, endpoint, body))
-    except APIError:
-        for row in rows:
-            with contextlib.suppress(APIError):
-                await cancel_task(gateway, principal.account_id, row.id)
-        raise
-    return rows
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The completed tasks that made an answer, and what they cost."""
+
+    rows: list[Any]
+
+    @property
+    def credits(self) -> int:
+        return sum(int(row.consumed_credits) for row in self.rows)
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [str(row.id) for row in self.rows]
+
+    def headers(self) -> dict[str, str]:
+        """``X-Credits-Consumed`` and ``X-Task-Id`` (comma-separated)."""
+        return {"X-Credits-Consumed": str(self.credits), "X-Task-Id": ",".join(self.task_ids)}
 
 
 def outcome(rows: Sequence[Row[Any]], seconds: float) -> list[Row[Any]]:
@@ -51,9 +58,10 @@ def outcome(rows: Sequence[Row[Any]], seconds: float) -> list[Row[Any]]:
     if running:
         ids = ", ".join(running)
         raise ServiceUnavailable(
-            f"The task is still running after {seconds:g} s: {ids}. "
-            "Poll GET /api/v1/tasks/{task_id} for its result",
-            headers={"Retry-After": "5"},
+            f"The task is still running after {seconds:g} s: {ids}. Send the same request "
+            "again to wait for it (it is not charged twice), or poll "
+            "GET /api/v1/tasks/{task_id} for its result",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "X-Task-Id": ",".join(running)},
         )
     done = [row for row in rows if row.status == Status.COMPLETED.value]
     if done:
@@ -68,13 +76,23 @@ def outcome(rows: Sequence[Row[Any]], seconds: float) -> list[Row[Any]]:
 async def run_tasks(
     gateway: Gateway,
     principal: Principal,
+    path: str,
+    request_body: Any,
     endpoint: str,
     bodies: Sequence[dict[str, Any]],
     seconds: float,
-) -> list[Row[Any]]:
-    """Submit every body as a task, wait up to ``seconds`` for all, return the completed."""
-    rows = await submit_all(gateway, principal, endpoint, bodies)
+) -> Answer:
+    """Submit every body as a task of ``endpoint`` (or attach to the tasks an earlier
+    attempt of the same request to ``path`` made), wait up to ``seconds`` for all, return
+    the completed."""
+    digest = fingerprint(principal, path, request_body)
+    submitted = await create_tasks(
+        gateway, principal, endpoint, bodies, fingerprint=digest, ended_since_ms=ended_since_ms()
+    )
+    rows = sorted(submitted.rows, key=lambda row: str(row.id))
     finished = await asyncio.gather(
         *(wait_for_terminal(gateway, principal.account_id, row.id, seconds) for row in rows)
     )
-    return outcome(finished, seconds)
+    if not any(row.status in ACTIVE for row in finished):
+        await forget(gateway, digest, [row.id for row in finished])
+    return Answer(outcome(finished, seconds))

@@ -2,7 +2,8 @@
 
 ``{model, input, voice}`` runs the catalog speech model as a one-line dialogue
 (``dialogue: [{"text": input, "voice": voice}]``) on the task engine, waits, and returns
-the stored audio (``audio/mpeg``). ``voice`` is a voice name or ``{"id": ...}``.
+the stored audio (``audio/mpeg``), with ``X-Credits-Consumed`` and ``X-Task-Id``. ``voice``
+is a voice name or ``{"id": ...}``. A retry of the same request attaches to its task.
 
 Decisions:
 
@@ -35,6 +36,7 @@ __all__ = ["SPEECH_ENDPOINT", "router", "speech_body"]
 router = APIRouter(prefix="/v1/audio", tags=["openai"])
 
 SPEECH_ENDPOINT = "/api/v1/audio/speech"
+OPENAI_PATH = "/v1/audio/speech"
 FORMATS = {"mp3": "audio/mpeg"}
 
 
@@ -69,11 +71,22 @@ async def create_speech(
         gateway.catalog, principal, req.model, "speech", endpoint=SPEECH_ENDPOINT
     )
     native = speech_body(resolved.model, req.model, req)
-    rows = await run_tasks(
-        gateway, principal, SPEECH_ENDPOINT, [native], wait_seconds(gateway.settings)
+    answer = await run_tasks(
+        gateway,
+        principal,
+        OPENAI_PATH,
+        body,
+        SPEECH_ENDPOINT,
+        [native],
+        wait_seconds(gateway.settings),
     )
-    paths = result_paths(rows[0])
+    row = answer.rows[0]
+    paths = result_paths(row)
     if not paths:
-        raise UpstreamError(f"The speech task {rows[0].id} produced no audio")
+        raise UpstreamError(f"The speech task {row.id} produced no audio")
     stored, data = await read_result(gateway, paths[0])
-    return Response(content=data, media_type=stored.content_type or FORMATS["mp3"])
+    return Response(
+        content=data,
+        media_type=stored.content_type or FORMATS["mp3"],
+        headers=answer.headers(),
+    )

@@ -44,6 +44,7 @@ class TaskRow(NamedTuple):
     updated_at: int
     started_at: int | None
     completed_at: int | None
+    request_fingerprint: str | None
 
 
 COLUMNS = TaskRow._fields

@@ -1,32 +1,33 @@
-"""Accepting a task: validate, price, check URLs and references, hold, insert — atomically."""
+"""Accepting tasks: validate, price, check URLs and references, hold, insert — atomically
+(several tasks of one request as one decision)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from apiinone.auth.principal import Principal
-from apiinone.billing.ledger import hold
 from apiinone.catalog import ModelSpec, ParamSpec, price_request, validate_request
 from apiinone.db.engine import now_ms
-from apiinone.db.tables import accounts, tasks
+from apiinone.db.steps import Steps, run_connection
+from apiinone.db.tables import accounts
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
-from apiinone.settings import Settings
 from apiinone.tasks.references import check_references, refers_to_earlier_work
-from apiinone.tasks.states import ACTIVE, Status
-from apiinone.tasks.submit_sql import insert_task_steps, too_many
+from apiinone.tasks.states import Status
+from apiinone.tasks.submit_sql import Submitted, insert_tasks_steps
 
-__all__ = ["create_task", "url_fields"]
+__all__ = ["Prepared", "create_task", "create_tasks", "prepare_task", "url_fields"]
 
 
 def url_fields(model: ModelSpec, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -90,64 +91,52 @@ async def _check_urls(gateway: Gateway, model: ModelSpec, params: Mapping[str, A
             raise InvalidRequest(f"'{path}' is not an acceptable URL: {exc}", param=path) from exc
 
 
-async def _check_concurrency(conn: AsyncConnection, settings: Settings, account_id: str) -> None:
-    """Refuse a task beyond the account's cap of unfinished ones (429 ``too_many_tasks``).
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request checked and priced: the model, its params and the task row's values."""
 
-    Called in the transaction that inserts the task, so the count and the insert are one
-    step: on SQLite every write transaction holds the database's write lock
-    (``BEGIN IMMEDIATE``); on PostgreSQL the account's row is locked first (``FOR NO KEY
-    UPDATE``: it does not block the foreign-key checks of other writers), so two
-    submissions of one account queue behind each other while other accounts go on.
-    """
-    cap = settings.max_concurrent_tasks_per_account
-    if cap == 0:
-        return
+    model: ModelSpec
+    params: dict[str, Any]
+    values: dict[str, Any]
+
+
+async def _lock_account(conn: AsyncConnection, account_id: str) -> None:
+    """The account's row locked before references are checked (PostgreSQL: ``FOR NO KEY
+    UPDATE``, which does not block the foreign-key checks of other writers; SQLite: the
+    transaction already holds the write lock), so two submissions referring to one earlier
+    task check it one after the other."""
     await conn.execute(
         select(accounts.c.id).where(accounts.c.id == account_id).with_for_update(key_share=True)
     )
-    unfinished = (
-        select(tasks.c.id)
-        .where(tasks.c.account_id == account_id, tasks.c.status.in_(ACTIVE))
-        .limit(cap)
-        .subquery()
-    )
-    count = (await conn.execute(select(func.count()).select_from(unfinished))).scalar_one()
-    if count >= cap:
-        raise too_many(cap)
 
 
-async def _insert(
+async def _write_with_references(
     gateway: Gateway,
     principal: Principal,
-    model: ModelSpec,
-    params: Mapping[str, Any],
-    values: dict[str, Any],
-) -> Row[Any]:
-    """The task's transaction through SQLAlchemy: references to earlier work, and an
-    in-memory SQLite database."""
+    prepared: Sequence[Prepared],
+    steps: Callable[[], Steps],
+) -> Submitted:
+    """The submission's transaction through SQLAlchemy: references to earlier work are read
+    there, then the same steps as the group writers' run in it (also the path of an
+    in-memory SQLite database, which no second connection can see)."""
     async with gateway.db.write() as conn:
-        await _check_concurrency(conn, gateway.settings, principal.account_id)
-        reference = await check_references(
-            conn, account_id=principal.account_id, endpoint=model.endpoint, params=params
-        )
-        held = await hold(
-            conn,
-            account_id=principal.account_id,
-            mode=principal.mode,
-            amount=values["price"],
-            key_id=principal.key_id,
-            task_id=values["id"],
-            model=model.slug,
-        )
-        await conn.execute(
-            insert(tasks).values(
-                **values, hold_id=held.hold_id, parent_task_id=reference.parent_task_id
+        await _lock_account(conn, principal.account_id)
+        for item in prepared:
+            reference = await check_references(
+                conn,
+                account_id=principal.account_id,
+                endpoint=item.model.endpoint,
+                params=item.params,
             )
-        )
-        return (await conn.execute(select(tasks).where(tasks.c.id == values["id"]))).one()
+            item.values["parent_task_id"] = reference.parent_task_id
+        submitted: Submitted = await run_connection(conn, steps())
+        return submitted
 
 
-async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Any:
+async def prepare_task(
+    gateway: Gateway, principal: Principal, endpoint: str, body: Any, now: int
+) -> Prepared:
+    """Validate, authorize and price one request; its task row, not yet written."""
     _check_arrays(body, gateway.settings.max_array_items)
     validated = validate_request(gateway.catalog, endpoint, body)
     model = validated.model
@@ -167,7 +156,6 @@ async def create_task(gateway: Gateway, principal: Principal, endpoint: str, bod
     route = gateway.providers.route(model.slug, test=principal.is_test)
 
     task_id = new_id("task", 18)
-    now = now_ms()
     request = {
         "model": body.get("model", model.slug),
         **{k: v for k, v in body.items() if k != "model"},
@@ -196,15 +184,45 @@ async def create_task(gateway: Gateway, principal: Principal, endpoint: str, bod
         "created_at": now,
         "updated_at": now,
     }
+    return Prepared(model=model, params=params, values=values)
+
+
+async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Any:
+    """Accept one task (202 material): its row."""
+    submitted = await create_tasks(gateway, principal, endpoint, [body])
+    return submitted.rows[0]
+
+
+async def create_tasks(
+    gateway: Gateway,
+    principal: Principal,
+    endpoint: str,
+    bodies: Sequence[Any],
+    *,
+    fingerprint: str | None = None,
+    ended_since_ms: int = 0,
+) -> Submitted:
+    """Accept one task per body as one decision: all held and written, or none (a 402
+    names the price of all). With a ``fingerprint``, an earlier attempt's tasks that carry
+    it are answered instead (``submit_sql.insert_tasks_steps``)."""
+    now = now_ms()
+    prepared = [await prepare_task(gateway, principal, endpoint, body, now) for body in bodies]
+    steps = partial(
+        insert_tasks_steps,
+        cap=gateway.settings.max_concurrent_tasks_per_account,
+        group=[item.values for item in prepared],
+        fingerprint=fingerprint,
+        ended_since_ms=ended_since_ms,
+    )
     writer = gateway.holds.writer
-    if writer is not None and not refers_to_earlier_work(model.endpoint, params):
-        # The hot path: one operation of a group-commit batch (tasks/submit_sql.py).
-        cap = gateway.settings.max_concurrent_tasks_per_account
-        work = asyncio.ensure_future(
-            writer.run_steps(partial(insert_task_steps, cap=cap, values=values))
-        )
-        row = await asyncio.shield(work)  # once queued, it is written whatever the client does
+    if writer is not None and not any(
+        refers_to_earlier_work(item.model.endpoint, item.params) for item in prepared
+    ):
+        # The hot path: one operation of a group-commit batch.
+        work = asyncio.ensure_future(writer.run_steps(steps))
+        submitted: Submitted = await asyncio.shield(work)  # once queued, it is written
     else:
-        row = await _insert(gateway, principal, model, params, values)
-    await gateway.work_queued()
-    return row
+        submitted = await _write_with_references(gateway, principal, prepared, steps)
+    if not submitted.attached:
+        await gateway.work_queued()
+    return submitted
