@@ -4,15 +4,15 @@ A synchronous wait (``/v1/images/generations``, ``/v1/audio/speech``) retried wi
 body by the same key attaches to the tasks of the first attempt, found by this fingerprint
 (a hash of key, path and body) on any replica; it is cleared once their answer is given.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
