@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     openai_wait_seconds: float = Field(
         default=120.0, gt=0, description="how long /v1 images and speech wait for their task"
     )
+    openai_default_image_model: str = Field(
+        default="flux-2",
+        max_length=200,
+        description="the model of /v1/images requests that name none; empty: model required",
+    )
     sandbox_speed: float = Field(
         default=1.0, gt=0, description="divides the sandbox's simulated processing times"
     )

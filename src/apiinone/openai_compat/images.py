@@ -17,6 +17,11 @@ OpenAI's ``created`` and ``data``, the answer says what it cost and which tasks 
 ``credits_consumed`` and ``task_ids`` in the body (the SDK keeps them as extra fields),
 ``X-Credits-Consumed`` and ``X-Task-Id`` (comma-separated) as headers. A retry of the same
 request attaches to its tasks (``jobs.py``).
+
+A request without ``model`` uses the operator's ``openai_default_image_model``. Which
+fields are accepted, passed on or ignored (and named in ``X-Ignored-Params``) is
+:mod:`apiinone.openai_compat.image_fields`'s; ``POST /v1/images/edits`` is in
+:mod:`apiinone.openai_compat.image_edits` and answers through :func:`images_answer`.
 """
 
 from __future__ import annotations
@@ -34,19 +39,26 @@ from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
 from apiinone.openai_compat.bodies import ImageGenerationCreate, parse_body
 from apiinone.openai_compat.choices import quality_value, same_word
-from apiinone.openai_compat.config import wait_seconds
-from apiinone.openai_compat.jobs import run_tasks
+from apiinone.openai_compat.config import default_image_model, wait_seconds
+from apiinone.openai_compat.image_fields import (
+    COUNT_PARAMS,
+    GENERATION_FIELDS,
+    IGNORED_HEADER,
+    ignored_fields,
+    native_fields,
+    refuse_unknown,
+)
+from apiinone.openai_compat.jobs import Answer, run_tasks
 from apiinone.openai_compat.resolve import resolve_model
 from apiinone.openai_compat.results import absolute, read_result, result_paths
 from apiinone.openai_compat.sizes import parse_size, size_params
 
-__all__ = ["IMAGE_ENDPOINT", "image_bodies", "router"]
+__all__ = ["IMAGE_ENDPOINT", "image_bodies", "images_answer", "router"]
 
 router = APIRouter(prefix="/v1/images", tags=["openai"])
 
 IMAGE_ENDPOINT = "/api/v1/images/generations"
 OPENAI_PATH = "/v1/images/generations"
-COUNT_PARAMS = ("num_images", "n")
 SAME_WORD_PARAMS = ("style", "background", "output_format")
 
 
@@ -93,17 +105,47 @@ async def _image_data(
     return out
 
 
+async def images_answer(
+    gateway: Gateway,
+    request: Request,
+    answer: Answer,
+    req: ImageGenerationCreate,
+    ignored: list[str],
+) -> FastJSON:
+    """OpenAI's ImagesResponse for the completed tasks, with what they cost and which
+    fields were ignored."""
+    rows = answer.rows
+    base_url = gateway.settings.public_base_url or str(request.base_url)
+    data = await _image_data(gateway, rows, req.n, req.response_format == "b64_json", base_url)
+    headers = answer.headers()
+    if ignored:
+        headers[IGNORED_HEADER] = ", ".join(ignored)
+    return FastJSON(
+        {
+            "created": int(rows[0].created_at) // 1000,
+            "data": data,
+            "credits_consumed": answer.credits,
+            "task_ids": answer.task_ids,
+        },
+        headers=headers,
+    )
+
+
 @router.post("/generations", summary="Create images (OpenAI Images, synchronous)")
 async def create_images(
     body: JSONBody, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
-    req = parse_body(ImageGenerationCreate, body)
+    refuse_unknown(body, GENERATION_FIELDS, gateway.catalog, IMAGE_ENDPOINT)
+    given = {name: value for name, value in body.items() if name in GENERATION_FIELDS}
+    req = parse_body(ImageGenerationCreate, given)
     if req.stream:
         raise InvalidRequest("Streaming image generation is not supported", param="stream")
-    resolved = resolve_model(
-        gateway.catalog, principal, req.model, "image", endpoint=IMAGE_ENDPOINT
-    )
-    bodies = image_bodies(resolved.model, req.model or resolved.model.slug, req)
+    name = req.model or default_image_model(gateway.settings)
+    resolved = resolve_model(gateway.catalog, principal, name, "image", endpoint=IMAGE_ENDPOINT)
+    model = resolved.model
+    native, ignored_native = native_fields(model, body, GENERATION_FIELDS)
+    bodies = [{**one, **native} for one in image_bodies(model, name or model.slug, req)]
+    ignored = ignored_fields(model, given, req, bodies[0]) + ignored_native
     answer = await run_tasks(
         gateway,
         principal,
@@ -113,15 +155,4 @@ async def create_images(
         bodies,
         wait_seconds(gateway.settings),
     )
-    rows = answer.rows
-    base_url = gateway.settings.public_base_url or str(request.base_url)
-    data = await _image_data(gateway, rows, req.n, req.response_format == "b64_json", base_url)
-    return FastJSON(
-        {
-            "created": int(rows[0].created_at) // 1000,
-            "data": data,
-            "credits_consumed": answer.credits,
-            "task_ids": answer.task_ids,
-        },
-        headers=answer.headers(),
-    )
+    return await images_answer(gateway, request, answer, req, ignored)
