@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from apiinone.errors import InvalidRequest
 
 __all__ = [
+    "ImageEditCreate",
     "ImageGenerationCreate",
     "InputReference",
     "SpeechCreate",
@@ -41,6 +42,12 @@ class ImageGenerationCreate(_Lenient):
     output_format: str | None = Field(default=None, max_length=10)
     user: str | None = None
     stream: bool | None = None
+
+
+class ImageEditCreate(ImageGenerationCreate):
+    """The text fields of an images.edit form (its files are read apart); the same
+    translation as a generation applies. Fields OpenAI's edit schema lacks (``style``) are
+    refused before this is parsed."""
 
 
 class InputReference(_Lenient):
