@@ -125,6 +125,7 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/api/v1/tasks/{task_id}/webhooks",                        401,   404,   200,   404),
     ("POST",   "/api/v1/tasks/{task_id}/webhooks/{delivery_id}/redeliver", 401,  404,   202,   404),
     ("POST",   "/v1/images/generations",                                  401,   200,   200,   200),
+    ("POST",   "/v1/images/edits",                                        401,   200,   200,   200),
     ("POST",   "/v1/videos",                                              401,   200,   200,   200),
     ("GET",    "/v1/videos/{video_id}",                                   401,   404,   200,   404),
     ("GET",    "/v1/videos/{video_id}/content",                           401,   404,   200,   404),
@@ -467,7 +468,8 @@ class Spec:
     params: dict[str, Any] = field(default_factory=dict)
     json: Body | None = None
     form: Body | None = None
-    upload: bool = False  # a multipart PNG in the field 'file'
+    upload: bool = False  # a multipart PNG in the field ``upload_field``
+    upload_field: str = "file"
     alias: dict[str, str] = field(default_factory=dict)  # placeholder -> another id of ids
     fresh: Callable[[World, str], dict[str, str]] | None = None  # throwaway ids ...
     fresh_for: frozenset[str] = frozenset({"owner"})  # ... for these roles
@@ -544,6 +546,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/uploads"): Spec(upload=True),
     ("POST", "/api/v1/tasks/{task_id}/webhooks/{delivery_id}/redeliver"): Spec(guard=deliveries),
     ("POST", "/v1/images/generations"): Spec(json=IMAGE),
+    ("POST", "/v1/images/edits"): Spec(
+        form={"model": "flux-2", "prompt": "a red square"}, upload=True, upload_field="image"
+    ),
     ("POST", "/v1/videos"): Spec(json={"model": "kling-3", "prompt": "waves", "seconds": "4"}),
     ("GET", "/v1/videos/{video_id}"): Spec(),
     ("POST", "/v1/video/generations"): Spec(json={"model": "kling-3", "prompt": "waves"}),
@@ -648,11 +653,11 @@ def call(w: World, method: str, path: str, role: str) -> tuple[httpx.Response, d
     json_body = _body(spec.json, w, role, ids)
     form = _body(spec.form, w, role, ids)
     headers: dict[str, str] = {}
-    files = {"file": ("pic.png", png(32, 24), "image/png")} if spec.upload else None
+    files = {spec.upload_field: ("pic.png", png(32, 24), "image/png")} if spec.upload else None
     if is_api(path):
         return w.api[role].request(
-            method, url, params=fill(spec.params, ids), json=json_body, files=files
-        ), json_body or {}
+            method, url, params=fill(spec.params, ids), json=json_body, data=form, files=files
+        ), json_body or form or {}
     client, token = w.web[role], w.csrf[role]
     if spec.own_session and role != "anon":
         client, token = fresh_session(w, role)
