@@ -148,3 +148,45 @@ def test_edit_refuses_unknown_fields_and_names_ignored_ones(
     ignored = raw.headers["x-ignored-params"].split(", ")
     assert sorted(ignored) == ["input_fidelity", "mask", "negative_prompt", "user"]
     assert "negative_prompt" not in only_task(server, acc.key)["request"]
+
+
+def test_edit_with_a_mask_on_a_model_that_takes_one(
+    server: Server, make_account: Callable[..., Account]
+) -> None:
+    acc = make_account()
+    raw = sdk(server, acc.key).images.with_raw_response.edit(
+        model="ideogram-v3",
+        image=("red.png", RED, "image/png"),
+        mask=("mask.png", BLUE, "image/png"),
+        prompt="a window in the wall",
+        extra_body={"style": "Design"},  # ideogram's own parameter, sent as form text
+    )
+    assert raw.parse().data is not None
+    assert "x-ignored-params" not in raw.headers
+    request = only_task(server, acc.key)["request"]
+    assert download(request["image"])[0] == RED  # ideogram takes one image, as a string
+    assert download(request["mask_image"])[0] == BLUE
+    assert request["style"] == "Design"
+
+
+def test_form_numbers_of_the_models_own_parameters(
+    server: Server, make_account: Callable[..., Account]
+) -> None:
+    acc = make_account()
+    client = sdk(server, acc.key)
+    result = client.images.edit(
+        model="hunyuan-image-3",
+        image=("red.png", RED, "image/png"),
+        prompt="a red kite",
+        extra_body={"seed": "42"},
+    )
+    assert result.data is not None
+    assert only_task(server, acc.key)["request"]["seed"] == 42
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.images.edit(
+            model="hunyuan-image-3",
+            image=("red.png", RED, "image/png"),
+            prompt="a red kite",
+            extra_body={"seed": "forty-two"},
+        )
+    assert caught.value.param == "seed"

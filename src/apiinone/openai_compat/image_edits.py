@@ -24,6 +24,7 @@ from apiinone.openai_compat.config import default_image_model, wait_seconds
 from apiinone.openai_compat.image_edit_form import ImageFile, read_edit_form
 from apiinone.openai_compat.image_fields import (
     EDIT_FIELDS,
+    form_values,
     ignored_fields,
     mask_param,
     native_fields,
@@ -103,6 +104,7 @@ async def edit_images(
     model = resolved.model
     binding = input_binding(gateway.catalog, model, IMAGE_ENDPOINT, len(form.images))
     native, ignored_native = native_fields(model, form.fields, EDIT_FIELDS)
+    native = form_values(model, native)
     inputs = binding.params([await _store(gateway, principal, image) for image in form.images])
     mask = mask_param(model)
     if form.mask is not None and mask is not None:

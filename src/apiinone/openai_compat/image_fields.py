@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import orjson
 
 from apiinone.catalog import Catalog, ModelSpec
 from apiinone.errors import InvalidRequest
@@ -26,6 +29,7 @@ __all__ = [
     "EDIT_FIELDS",
     "GENERATION_FIELDS",
     "IGNORED_HEADER",
+    "form_values",
     "ignored_fields",
     "mask_param",
     "native_fields",
@@ -112,6 +116,20 @@ def native_fields(
         else:
             ignored.append(name)
     return passed, ignored
+
+
+def form_values(model: ModelSpec, native: Mapping[str, Any]) -> dict[str, Any]:
+    """A form's text values of the model's own parameters, typed as the parameters are
+    (``"7"`` for an integer ``seed`` is 7); a value that is no JSON stays text, for the
+    model's own check to name."""
+    typed: dict[str, Any] = {}
+    for name, value in native.items():
+        spec = model.params.get(name)
+        typed[name] = value
+        if spec is not None and spec.type != "string" and isinstance(value, str):
+            with contextlib.suppress(orjson.JSONDecodeError):
+                typed[name] = orjson.loads(value)
+    return typed
 
 
 def _given(value: Any) -> bool:
