@@ -118,6 +118,7 @@ def worker() -> None:
     from apiinone.background import running_background
     from apiinone.db.migrate import upgrade
     from apiinone.gateway import Gateway
+    from apiinone.providers.channels import ChannelFileError
 
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level.upper())
@@ -141,7 +142,11 @@ def worker() -> None:
         finally:
             await gateway.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except ChannelFileError as exc:
+        err_console.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 if __name__ == "__main__":
