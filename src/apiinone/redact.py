@@ -112,9 +112,9 @@ def register_settings(settings: Settings) -> None:
     ):
         if value is not None:
             register(value.get_secret_value())
-    secret_key = settings.secret_key.get_secret_value()
-    if secret_key != DEFAULT_SECRET:
-        register(secret_key)
+    for key in (settings.secret_key, *settings.previous_secret_keys):
+        if key.get_secret_value() != DEFAULT_SECRET:
+            register(key.get_secret_value())
     if settings.database_url:
         with contextlib.suppress(ArgumentError):
             register(make_url(settings.database_url).password)

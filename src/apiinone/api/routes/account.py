@@ -25,7 +25,7 @@ async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> Fast
         live = await get_wallet(conn, principal.account_id, "live")
         test = await get_wallet(conn, principal.account_id, "test")
     current = live if principal.mode == "live" else test
-    secret = await ensure_secret(gateway.db, principal.account_id)
+    secret = await ensure_secret(gateway.db, gateway.sealer, principal.account_id)
     return envelope(
         {
             "account_id": account.id,

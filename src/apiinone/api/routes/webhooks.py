@@ -42,10 +42,14 @@ async def redeliver(
 @router.get("/account/webhook-secret")
 async def read_webhook_secret(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     """The secret that signs this account's webhooks (created on first read)."""
-    return envelope({"secret": await ensure_secret(gateway.db, principal.account_id)})
+    return envelope(
+        {"secret": await ensure_secret(gateway.db, gateway.sealer, principal.account_id)}
+    )
 
 
 @router.post("/account/webhook-secret/rotate")
 async def rotate_webhook_secret(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     """A new secret; deliveries signed from now on use it."""
-    return envelope({"secret": await rotate_secret(gateway.db, principal.account_id)})
+    return envelope(
+        {"secret": await rotate_secret(gateway.db, gateway.sealer, principal.account_id)}
+    )
