@@ -10,6 +10,7 @@ import secrets as random
 from pathlib import Path
 
 import httpx
+from alembic.script import ScriptDirectory
 from sqlalchemy import update
 from standardwebhooks import Webhook
 
@@ -17,12 +18,23 @@ from apiinone.auth.accounts import create_account
 from apiinone.auth.keys import create_key
 from apiinone.auth.secrets import generate_key
 from apiinone.db.engine import Database
-from apiinone.db.migrate import upgrade
+from apiinone.db.migrate import alembic_config, upgrade
 from apiinone.db.tables import accounts
 from apiinone.webhooks.secrets import new_secret
 from tests.support.cells import stored_cells
 from tests.support.server import Server, base_env, cli
 from tests.webhooks.conftest import Receiver
+
+
+def _before_sealing() -> str:
+    """The revision just before the migration that seals the secrets (found by its name, so
+    a renumbering does not matter)."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    (sealing,) = [
+        r for r in scripts.walk_revisions() if r.path.endswith("_webhook_secrets_sealed.py")
+    ]
+    assert isinstance(sealing.down_revision, str)
+    return sealing.down_revision
 
 
 async def _secret(server: Server, key: str) -> httpx.Response:
@@ -51,7 +63,7 @@ async def test_a_clear_secret_from_before_is_sealed_at_start_and_still_signs(
     # The database as the version before sealing left it: a secret in clear.
     db = Database(env.get("APIINONE_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/apiinone.db")
     try:
-        await upgrade(db, "0004")
+        await upgrade(db, _before_sealing())
         account = await create_account(db, email="old@example.com", signup_bonus=1000)
         _, key = await create_key(db, account_id=account.id, name="old")
         legacy = new_secret()
