@@ -26,6 +26,7 @@ async def running_background(gateway: Gateway) -> AsyncIterator[None]:
             schedule=settings.webhook_retry_schedule,
             timeout=settings.webhook_timeout_seconds,
             guard=gateway.guard,
+            sealer=gateway.sealer,
         )
         gateway.webhooks = dispatcher
         loops.append(asyncio.create_task(TaskWorker(gateway).run(stop), name="task-worker"))

@@ -23,6 +23,7 @@ from apiinone.providers.registry import ProviderRouter
 from apiinone.providers.sandbox.chat import SandboxChat
 from apiinone.providers.sandbox.provider import SandboxProvider
 from apiinone.ratelimit.limiter import RateLimiter
+from apiinone.sealing import Sealer
 from apiinone.settings import Settings
 from apiinone.storage.base import BlobStore
 from apiinone.storage.local import LocalBlobStore
@@ -46,6 +47,7 @@ class Gateway:
     guard: UrlGuard
     providers: ProviderRouter
     keys: KeyCache = field(init=False)
+    sealer: Sealer = field(init=False)  # secrets kept at rest (the webhook signing secrets)
     holds: HoldBook = field(init=False)
     signals: TaskSignals = field(default_factory=TaskSignals)
     webhooks: WebhookDispatcher | None = None
@@ -60,6 +62,7 @@ class Gateway:
             return await load_principal(self.db, key_hash)
 
         self.keys = KeyCache(loader, ttl=self.settings.key_cache_ttl_seconds)
+        self.sealer = Sealer.from_settings(self.settings)
         self.holds = HoldBook(self.db)
         self.bus = Bus(self.settings.redis_url)
         if self.settings.storage_backend == "s3":

@@ -12,6 +12,10 @@ successful request's path):
 
 A redacted value becomes ``[redacted]``; a key keeps its ``aio_`` / ``aio_test_`` prefix so
 a log still says which kind of key was sent.
+
+A literal is replaced only where it stands as a whole token: not preceded or followed by a
+letter, digit, ``_`` or ``-`` (:class:`Scrubber`). A secret that is part of a longer word
+is not that secret, and the text around it is data that must pass unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RedactingFilter",
+    "Scrubber",
     "install_log_redaction",
     "redact",
     "register",
@@ -51,14 +56,45 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"(/hooks/tasks/[^/\s?]+/)[A-Za-z0-9]+"), r"\1" + MARK),
 )
-_literals: set[str] = set()
+_literals: dict[str, Scrubber] = {}
+_TOKEN = "A-Za-z0-9_-"  # the characters a credential token is made of, for its bounds
+_TOKEN_CHAR = re.compile(f"[{_TOKEN}]")
+
+
+class Scrubber:
+    """Replaces whole-token occurrences of one secret (in text or bytes) by ``[redacted]``.
+
+    The secret must not be glued to token characters (letters, digits, ``_``, ``-``): in
+    ``"index"`` there is no credential ``"inde"``, in ``sk-a1b2...-backup`` no ``sk-a1b2...``.
+    Text without the secret is returned as it came (the same object)."""
+
+    __slots__ = ("_bytes", "_raw", "_secret", "_text")
+
+    def __init__(self, secret: str) -> None:
+        before = f"(?<![{_TOKEN}])" if secret and _TOKEN_CHAR.match(secret[0]) else ""
+        after = f"(?![{_TOKEN}])" if secret and _TOKEN_CHAR.match(secret[-1]) else ""
+        pattern = before + re.escape(secret) + after
+        self._secret = secret
+        self._raw = secret.encode("utf-8")
+        self._text = re.compile(pattern)
+        self._bytes = re.compile(pattern.encode("utf-8"))
+
+    def text(self, text: str) -> str:
+        if not self._secret or self._secret not in text:
+            return text
+        return self._text.sub(MARK, text)
+
+    def bytes(self, data: bytes) -> bytes:
+        if not self._raw or self._raw not in data:
+            return data
+        return self._bytes.sub(MARK.encode(), data)
 
 
 def register(*secrets: str | None) -> None:
     """Redact these exact values wherever they appear from now on (in this process)."""
     for secret in secrets:
-        if secret and len(secret) >= _MIN_LITERAL:
-            _literals.add(secret)
+        if secret and len(secret) >= _MIN_LITERAL and secret not in _literals:
+            _literals[secret] = Scrubber(secret)
 
 
 def register_settings(settings: Settings) -> None:
@@ -76,9 +112,9 @@ def register_settings(settings: Settings) -> None:
     ):
         if value is not None:
             register(value.get_secret_value())
-    secret_key = settings.secret_key.get_secret_value()
-    if secret_key != DEFAULT_SECRET:
-        register(secret_key)
+    for key in (settings.secret_key, *settings.previous_secret_keys):
+        if key.get_secret_value() != DEFAULT_SECRET:
+            register(key.get_secret_value())
     if settings.database_url:
         with contextlib.suppress(ArgumentError):
             register(make_url(settings.database_url).password)
@@ -90,9 +126,8 @@ def registered() -> frozenset[str]:
 
 def redact(text: str) -> str:
     """``text`` with every known secret and every secret-shaped value replaced."""
-    for literal in _literals:
-        if literal in text:
-            text = text.replace(literal, MARK)
+    for scrubber in tuple(_literals.values()):
+        text = scrubber.text(text)
     for pattern, replacement in _SHAPES:
         text = pattern.sub(replacement, text)
     return text

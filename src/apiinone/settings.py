@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     admin_key: SecretStr | None = None
     admin_email: str = "admin@localhost"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="old secret_key values: secrets sealed under them still open "
+        "(until `apiinone secrets rotate` seals them again under secret_key)",
+    )
 
     # Outbound URLs (callbacks, inputs): private addresses are refused unless allowed.
     allow_private_urls: bool = False

@@ -14,7 +14,7 @@ from tests.support.server import Server, base_env
 
 
 async def test_a_signed_replicate_webhook_makes_the_gateway_poll_at_once(tmp_path: Path) -> None:
-    async with FakeReplicate(token="r8_hooktoken", complete_after=1.0) as fake:
+    async with FakeReplicate(token="r8_hooktoken0123456789", complete_after=1.0) as fake:
         providers = tmp_path / "providers.toml"
         providers.write_text(
             f"""
@@ -37,7 +37,7 @@ webhook_secret = "{fake.secret}"
             APIINONE_ADMIN_KEY=admin_key,
             APIINONE_PROVIDERS_FILE=str(providers),
             APIINONE_PUBLIC_BASE_URL=server.url,
-            REPLICATE_TOKEN="r8_hooktoken",
+            REPLICATE_TOKEN="r8_hooktoken0123456789",
         )
         await asyncio.to_thread(server.start)
         try:

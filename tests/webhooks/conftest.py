@@ -18,9 +18,12 @@ from sqlalchemy import insert
 from apiinone.db.engine import Database, now_ms
 from apiinone.db.tables import tasks
 from apiinone.ids import new_id
+from apiinone.sealing import Sealer
 from apiinone.webhooks.dispatcher import WebhookDispatcher
 from apiinone.webhooks.outbox import enqueue
 from tests.support.db import new_account, open_db
+
+SEALER = Sealer("webhook-tests-secret-key-0123456789abcdef")
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ def dispatcher_for(
     schedule: Sequence[float] = (0, 0.05, 0.05),
     **kwargs: Any,
 ) -> WebhookDispatcher:
-    options: dict[str, Any] = {"timeout": 5.0, "jitter": 0.1}
+    options: dict[str, Any] = {"timeout": 5.0, "jitter": 0.1, "sealer": SEALER}
     options.update(kwargs)
     return WebhookDispatcher(db, lambda: session, schedule=schedule, **options)
 

@@ -15,6 +15,7 @@ from apiinone.db.tables import webhook_deliveries
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.secrets import ensure_secret
 from tests.webhooks.conftest import (
+    SEALER,
     Answer,
     Receiver,
     World,
@@ -50,7 +51,7 @@ async def test_third_attempt_arrives_signed_after_two_500s(
     gaps = [b.at - a.at for a, b in zip(receiver.received, receiver.received[1:], strict=False)]
     assert gaps[0] >= 0.17 and gaps[1] >= 0.35, gaps  # 0.2 s and 0.4 s, ±10 % jitter
 
-    secret = await ensure_secret(world.db, world.account_id)
+    secret = await ensure_secret(world.db, SEALER, world.account_id)
     last = receiver.received[-1]
     payload = Webhook(secret).verify(last.body, last.headers)
     assert payload["type"] == "task.succeeded"

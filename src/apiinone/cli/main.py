@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apiinone.cli import operator, user
+from apiinone.cli import operator, secrets, user
 from apiinone.cli.runtime import console, err_console, run_with_db, settings_or_exit
 from apiinone.redact import install_log_redaction, register_settings
+from apiinone.sealing import Sealer
 
 if TYPE_CHECKING:
     from apiinone.db.engine import Database
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(operator.accounts, name="accounts")
 app.add_typer(operator.keys, name="keys")
 app.add_typer(operator.credits, name="credits")
+app.add_typer(secrets.secrets, name="secrets")
 user.register(app)
 
 
@@ -34,8 +36,8 @@ def migrate() -> None:
 
     from apiinone.db.migrate import upgrade
 
-    async def work(db: Database, _settings: Settings) -> None:
-        await upgrade(db)
+    async def work(db: Database, settings: Settings) -> None:
+        await upgrade(db, sealer=Sealer.from_settings(settings))
 
     run_with_db(work, migrate=False)
     console.print("database is up to date")
@@ -58,7 +60,7 @@ def serve(
     from apiinone.db.migrate import upgrade
 
     async def prepare(db: Database, settings: Settings) -> None:
-        await upgrade(db)
+        await upgrade(db, sealer=Sealer.from_settings(settings))
         result = await bootstrap_admin(db, settings)
         if result.new_key:
             console.print(
@@ -118,6 +120,7 @@ def worker() -> None:
     from apiinone.background import running_background
     from apiinone.db.migrate import upgrade
     from apiinone.gateway import Gateway
+    from apiinone.providers.channels import ChannelFileError
 
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level.upper())
@@ -128,7 +131,7 @@ def worker() -> None:
         gateway = Gateway.open(settings)
         try:
             if settings.is_sqlite:
-                await upgrade(gateway.db)
+                await upgrade(gateway.db, sealer=gateway.sealer)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -141,7 +144,11 @@ def worker() -> None:
         finally:
             await gateway.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except ChannelFileError as exc:
+        err_console.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def run_with_db(work: Callable[[Database, Settings], Awaitable[T]], *, migrate: 
     from apiinone.db.engine import Database
     from apiinone.db.migrate import is_current, upgrade
     from apiinone.errors import APIError
+    from apiinone.sealing import Sealer
 
     settings = settings_or_exit()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +47,7 @@ def run_with_db(work: Callable[[Database, Settings], Awaitable[T]], *, migrate: 
         db = Database(settings.resolved_database_url)
         try:
             if migrate and settings.is_sqlite:
-                await upgrade(db)
+                await upgrade(db, sealer=Sealer.from_settings(settings))
             elif migrate and not await is_current(db):
                 err_console.print(
                     "[red]error[/red] the database is not migrated yet: run `apiinone migrate`"

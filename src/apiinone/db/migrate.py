@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from apiinone.db.engine import Database
+
+if TYPE_CHECKING:
+    from apiinone.sealing import Sealer
 
 __all__ = ["alembic_config", "is_current", "upgrade"]
 
@@ -19,15 +23,17 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
+def _upgrade(connection: Connection, revision: str, sealer: Sealer | None) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["sealer"] = sealer
     command.upgrade(config, revision)
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "head", *, sealer: Sealer | None = None) -> None:
+    """``sealer`` seals secrets a migration finds in clear (without it, the settings')."""
     async with db.engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+        await conn.run_sync(_upgrade, revision, sealer)
 
 
 def _current_heads(connection: Connection) -> set[str]:

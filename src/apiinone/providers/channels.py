@@ -13,7 +13,10 @@ A TOML file (``APIINONE_PROVIDERS_FILE``)::
     "flux-2" = "black-forest-labs/flux-2-pro"
     [channels.options]                         # adapter-specific
 
-Credentials are read from the environment or a secret file, never from this file.
+Credentials are read from the environment or a secret file, never from this file, and
+must be at least :data:`MIN_CREDENTIAL_LENGTH` characters: a credential is scrubbed from
+what its upstream sends back wherever it stands as a whole token, and a short one (``abc``)
+would be a word of ordinary answers.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from apiinone import redact
 from apiinone.providers.base import Provider
 from apiinone.providers.registry import Channel
 
-__all__ = ["ADAPTERS", "ChannelFileError", "load_channels"]
+__all__ = ["ADAPTERS", "MIN_CREDENTIAL_LENGTH", "ChannelFileError", "load_channels"]
+
+MIN_CREDENTIAL_LENGTH = 16
 
 # adapter name -> "module:function" building a Provider from a ChannelConfig
 ADAPTERS: Mapping[str, str] = {
@@ -52,6 +57,12 @@ class ChannelFileError(Exception):
 
 def _credential(entry: Mapping[str, Any], name: str) -> str:
     credential = _read_credential(entry, name)
+    if len(credential) < MIN_CREDENTIAL_LENGTH:
+        source = entry.get("credential_env") or entry.get("credential_file")
+        raise ChannelFileError(
+            f"channel {name}: the credential in {source} is {len(credential)} characters; "
+            f"provider credentials must be at least {MIN_CREDENTIAL_LENGTH}"
+        )
     redact.register(credential)  # never in a log line or an error message, whatever happens
     return credential
 

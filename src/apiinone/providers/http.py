@@ -38,6 +38,7 @@ from apiinone.providers.base import (
     ProviderContext,
     Running,
 )
+from apiinone.redact import Scrubber
 
 __all__ = [
     "TRANSIENT_KEY",
@@ -194,6 +195,7 @@ class HttpJobProvider:
         self.name = name
         self.translator = translator
         self._channel = channel
+        self._scrubber = Scrubber(channel.credential)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     def __repr__(self) -> str:
@@ -303,15 +305,12 @@ class HttpJobProvider:
     def _scrub_bytes(self, body: bytes) -> bytes:
         """A hostile or careless upstream may echo our credential (in an error that quotes
         the request's headers): the translator never sees it, so no message, state or
-        stored response can carry it."""
-        secret = self._channel.credential
-        if secret and (raw := secret.encode()) in body:
-            return body.replace(raw, b"[redacted]")
-        return body
+        stored response can carry it. Only the whole credential token is replaced
+        (:class:`~apiinone.redact.Scrubber`); every other byte passes unchanged."""
+        return self._scrubber.bytes(body)
 
     def _scrub(self, text: str) -> str:
-        secret = self._channel.credential
-        return text.replace(secret, "[redacted]") if secret else text
+        return self._scrubber.text(text)
 
     def _clean(self, outcome: _O) -> _O:
         if isinstance(outcome, Failed):

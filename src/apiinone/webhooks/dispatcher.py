@@ -20,6 +20,7 @@ import aiohttp
 
 from apiinone.db.engine import Database, now_ms
 from apiinone.net.guard import UrlGuard
+from apiinone.sealing import Sealer
 from apiinone.webhooks.retry import next_delay, parse_retry_after
 from apiinone.webhooks.secrets import ensure_secret
 from apiinone.webhooks.signing import signed_headers
@@ -75,10 +76,12 @@ class WebhookDispatcher:
         jitter: float = 0.1,
         concurrency: int = 16,
         guard: UrlGuard | None = None,
+        sealer: Sealer,
     ) -> None:
         """``guard``, when given, is checked before each POST (docs/ssrf.md); the gateway's
         session (``UrlGuard.session``) checks again at connect time. Redirects are never
-        followed: a 3xx answer is a failed attempt."""
+        followed: a 3xx answer is a failed attempt. ``sealer`` opens the accounts' signing
+        secrets."""
         if not schedule:
             raise ValueError("the webhook retry schedule needs at least one entry")
         if timeout <= 0 or lease_seconds <= timeout:
@@ -94,6 +97,7 @@ class WebhookDispatcher:
         self._jitter = jitter
         self._concurrency = concurrency
         self._guard = guard
+        self._sealer = sealer
         self._random = random.Random()
         self._wake = asyncio.Event()
 
@@ -181,7 +185,7 @@ class WebhookDispatcher:
 
     async def _deliver(self, claim: Claim) -> None:
         attempt_no = claim.attempts + 1
-        secret = await ensure_secret(self._db, claim.account_id)
+        secret = await ensure_secret(self._db, self._sealer, claim.account_id)
         started_at = now_ms()
         clock = time.monotonic()
         answer = await self._post(claim, secret)

@@ -31,7 +31,7 @@ async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> Fast
         test = await get_wallet(conn, principal.account_id, "test")
     current = live if principal.mode == "live" else test
     full = has_full_access(principal)
-    secret = await ensure_secret(gateway.db, principal.account_id) if full else None
+    secret = await ensure_secret(gateway.db, gateway.sealer, principal.account_id) if full else None
     return envelope(
         {
             "account_id": account.id,

@@ -43,10 +43,14 @@ async def redeliver(
 async def read_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDep) -> FastJSON:
     """The secret that signs this account's webhooks (created on first read). Restricted and
     test keys get 403: whoever holds the secret can sign deliveries as this gateway."""
-    return envelope({"secret": await ensure_secret(gateway.db, principal.account_id)})
+    return envelope(
+        {"secret": await ensure_secret(gateway.db, gateway.sealer, principal.account_id)}
+    )
 
 
 @router.post("/account/webhook-secret/rotate")
 async def rotate_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDep) -> FastJSON:
     """A new secret; deliveries signed from now on use it."""
-    return envelope({"secret": await rotate_secret(gateway.db, principal.account_id)})
+    return envelope(
+        {"secret": await rotate_secret(gateway.db, gateway.sealer, principal.account_id)}
+    )

@@ -22,14 +22,14 @@ async def webhooks_page(request: Request, user: PageUser, gateway: GatewayDep) -
         request,
         "webhooks.html",
         user=user,
-        secret=await ensure_secret(gateway.db, user.account.id),
+        secret=await ensure_secret(gateway.db, gateway.sealer, user.account.id),
         deliveries=await recent_deliveries(gateway.db, user.account.id, limit=50),
     )
 
 
 @router.post("/secret/rotate")
 async def rotate(request: Request, user: CsrfChecked, gateway: GatewayDep) -> Response:
-    await rotate_secret(gateway.db, user.account.id)
+    await rotate_secret(gateway.db, gateway.sealer, user.account.id)
     return redirect(
         request, "/webhooks", flash=("ok", "New secret: deliveries from now on are signed with it.")
     )

@@ -20,6 +20,7 @@ from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatRequest, UpstreamFailure
 from apiinone.providers.gemini import parse, translate
 from apiinone.providers.http import ChannelConfig, HttpRequest
+from apiinone.redact import Scrubber
 
 __all__ = ["GeminiChatProvider"]
 
@@ -38,6 +39,7 @@ class GeminiChatProvider:
         read_timeout: float | None = None,
     ) -> None:
         self.channel = channel
+        self._scrubber = Scrubber(channel.credential)
         self.options = translate.GeminiOptions.read(channel.options)
         total = timeout or self.options.timeout
         self.timeout = aiohttp.ClientTimeout(
@@ -59,10 +61,10 @@ class GeminiChatProvider:
         )
 
     def _clean(self, failure: UpstreamFailure) -> UpstreamFailure:
-        secret = self.channel.credential
-        if secret and secret in failure.message:
-            failure.message = failure.message.replace(secret, "[redacted]")
-            failure.args = (failure.message,)
+        message = self._scrubber.text(failure.message)
+        if message != failure.message:
+            failure.message = message
+            failure.args = (message,)
         return failure
 
     def _unreachable(self, http: HttpRequest, exc: BaseException, what: str) -> UpstreamFailure:

@@ -13,6 +13,7 @@ from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatRequest, UpstreamFailure
 from apiinone.providers.http import ChannelConfig
 from apiinone.providers.openai_chat import translate
+from apiinone.redact import Scrubber
 
 __all__ = ["OpenAIChatProvider"]
 
@@ -24,7 +25,7 @@ class OpenAIChatProvider:
 
     def __init__(self, channel: ChannelConfig, *, timeout: float = 600.0) -> None:
         self.channel = channel
-        self._secret = channel.credential.encode() if channel.credential else b""
+        self._scrubber = Scrubber(channel.credential)
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=10, sock_read=300)
 
     def _send(self, request: ChatRequest, ctx: ProviderContext) -> Any:
@@ -42,10 +43,9 @@ class OpenAIChatProvider:
     def _scrub(self, body: bytes) -> bytes:
         """Our credential out of whatever the upstream sent (a hostile or careless upstream
         may quote the request's Authorization header back): it reaches neither the client
-        nor a log line nor the channel's last error."""
-        if self._secret and self._secret in body:
-            return body.replace(self._secret, b"[redacted]")
-        return body
+        nor a log line nor the channel's last error. Only the whole credential token is
+        replaced: an answer without it passes byte for byte."""
+        return self._scrubber.bytes(body)
 
     async def complete(self, request: ChatRequest, ctx: ProviderContext) -> dict[str, Any]:
         try:
