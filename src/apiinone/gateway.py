@@ -12,6 +12,7 @@ import aiohttp
 from apiinone.auth.cache import KeyCache
 from apiinone.auth.keys import load_principal
 from apiinone.auth.principal import Principal
+from apiinone.billing.hold_lease import HoldLease
 from apiinone.billing.holds import HoldBook
 from apiinone.bus import Bus
 from apiinone.catalog import Catalog, load_catalog
@@ -47,6 +48,7 @@ class Gateway:
     providers: ProviderRouter
     keys: KeyCache = field(init=False)
     holds: HoldBook = field(init=False)
+    lease: HoldLease = field(init=False)
     signals: TaskSignals = field(default_factory=TaskSignals)
     webhooks: WebhookDispatcher | None = None
     bus: Bus = field(init=False)
@@ -61,6 +63,7 @@ class Gateway:
 
         self.keys = KeyCache(loader, ttl=self.settings.key_cache_ttl_seconds)
         self.holds = HoldBook(self.db)
+        self.lease = HoldLease(self.holds, seconds=self.settings.chat_hold_lease_seconds)
         self.bus = Bus(self.settings.redis_url)
         if self.settings.storage_backend == "s3":
             self.store = _s3_store(self)
@@ -142,6 +145,10 @@ class Gateway:
         if self.background:
             await asyncio.wait(self.background, timeout=10)
         await self.holds.close()
+        try:
+            await self.lease.retire()
+        except Exception:
+            log.exception("could not drop this process's chat hold lease; it will lapse")
         for session in (self._session, self._fetch_session):
             if session is not None:
                 await session.close()
