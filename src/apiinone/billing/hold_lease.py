@@ -18,7 +18,8 @@ it was serving are not charged, and its next renewal writes its row again. A pro
 stops cleanly with no open hold deletes its own row.
 
 Holds that no lease speaks for (written before leases existed) fall to
-``release_stale_chat_holds``: an hour after they were made. Lease times are each host's
+``release_stale_chat_holds``: an hour after they were made (looked for every ten minutes:
+that look reads the holds table through, so it is rare). Lease times are each host's
 clock; hosts must agree to well within a lease (NTP).
 """
 
@@ -44,7 +45,7 @@ __all__ = ["HoldLease", "LapsedHolds", "lapsed_holds", "release_lapsed"]
 log = logging.getLogger("apiinone.holds")
 
 SWEEP_LIMIT = 500  # holds released per owner and pass
-STALE_EVERY = 60.0  # seconds between two looks for holds no lease speaks for
+STALE_EVERY = 600.0  # seconds between two looks for holds no lease speaks for
 STALE_CHAT_HOLD_MS = 3600 * 1000  # far past a chat request's longest life (600 s upstream)
 
 _RENEW = (
@@ -175,7 +176,7 @@ class HoldLease:
 
     async def _sweeping(self, stop: asyncio.Event) -> None:
         """Sweep at once (a restarted process gives back what its former self held as soon
-        as that lease lapses), then every pause; once a minute, release the chat holds no
+        as that lease lapses), then every pause; every ten minutes, release the chat holds no
         lease speaks for."""
         loop = asyncio.get_running_loop()
         last_stale = float("-inf")
