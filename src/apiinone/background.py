@@ -1,10 +1,11 @@
 """The gateway's background loops: the task worker and webhook delivery (unless workers
-are disabled for this process), and the bus listener (always)."""
+are disabled for this process), the bus listener and the chat hold lease (always)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from apiinone.gateway import Gateway
@@ -13,12 +14,21 @@ from apiinone.webhooks.dispatcher import WebhookDispatcher
 
 __all__ = ["running_background"]
 
+log = logging.getLogger("apiinone.background")
+
 
 @contextlib.asynccontextmanager
 async def running_background(gateway: Gateway) -> AsyncIterator[None]:
     settings = gateway.settings
     stop = asyncio.Event()
-    loops = [asyncio.create_task(gateway.bus.listen(stop, gateway.on_bus_message), name="bus")]
+    try:  # before the first request, so every chat hold has a lease to go by
+        await gateway.lease.renew()
+    except Exception:
+        log.exception("could not take the chat hold lease; the lease loop tries again")
+    loops = [
+        asyncio.create_task(gateway.bus.listen(stop, gateway.on_bus_message), name="bus"),
+        asyncio.create_task(gateway.lease.run(stop), name="hold-lease"),
+    ]
     if settings.worker_enabled:
         dispatcher = WebhookDispatcher(
             gateway.db,

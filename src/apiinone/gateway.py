@@ -12,6 +12,7 @@ import aiohttp
 from apiinone.auth.cache import KeyCache
 from apiinone.auth.keys import load_principal
 from apiinone.auth.principal import Principal
+from apiinone.billing.hold_lease import HoldLease
 from apiinone.billing.holds import HoldBook
 from apiinone.bus import Bus
 from apiinone.catalog import Catalog, load_catalog
@@ -49,6 +50,7 @@ class Gateway:
     keys: KeyCache = field(init=False)
     sealer: Sealer = field(init=False)  # secrets kept at rest (the webhook signing secrets)
     holds: HoldBook = field(init=False)
+    lease: HoldLease = field(init=False)
     signals: TaskSignals = field(default_factory=TaskSignals)
     webhooks: WebhookDispatcher | None = None
     bus: Bus = field(init=False)
@@ -64,6 +66,7 @@ class Gateway:
         self.keys = KeyCache(loader, ttl=self.settings.key_cache_ttl_seconds)
         self.sealer = Sealer.from_settings(self.settings)
         self.holds = HoldBook(self.db)
+        self.lease = HoldLease(self.holds, seconds=self.settings.chat_hold_lease_seconds)
         self.bus = Bus(self.settings.redis_url)
         if self.settings.storage_backend == "s3":
             self.store = _s3_store(self)
@@ -145,6 +148,10 @@ class Gateway:
         if self.background:
             await asyncio.wait(self.background, timeout=10)
         await self.holds.close()
+        try:
+            await self.lease.retire()
+        except Exception:
+            log.exception("could not drop this process's chat hold lease; it will lapse")
         for session in (self._session, self._fetch_session):
             if session is not None:
                 await session.close()

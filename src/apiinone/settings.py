@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         description="seconds before each delivery attempt; the default spans 24 hours",
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    chat_hold_lease_seconds: float = Field(
+        default=60.0,
+        ge=0.5,
+        description="a dead process's chat holds are released once its lease lapses (renewed "
+        "every third of it while the process lives)",
+    )
     chat_keepalive_seconds: float = Field(
         default=15.0, gt=0, description="SSE comment sent while a chat stream is silent"
     )

@@ -305,11 +305,11 @@ async def test_chat_holds_orphaned_by_a_crash_are_given_back(tmp_path: Path) -> 
         await book.hold(account_id=acc, mode="live", amount=20, task_id="task_abc")
         assert await wallet_state(db, acc) == (50, 50, 50, 50)
         now = int(time.time() * 1000)
-        assert await release_stale_chat_holds(db, older_than_ms=3_600_000, now=now) == 0
+        assert await release_stale_chat_holds(book, older_than_ms=3_600_000, now=now) == 0
         later = now + 3_600_001
-        assert await release_stale_chat_holds(db, older_than_ms=3_600_000, now=later) == 1
+        assert await release_stale_chat_holds(book, older_than_ms=3_600_000, now=later) == 1
         assert await wallet_state(db, acc) == (80, 20, 80, 20)
-        assert await release_stale_chat_holds(db, older_than_ms=3_600_000, now=later) == 0
+        assert await release_stale_chat_holds(book, older_than_ms=3_600_000, now=later) == 0
     finally:
         await book.close()
         await db.dispose()

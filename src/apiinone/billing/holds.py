@@ -7,14 +7,24 @@ through ``ledger.py``, one transaction each. All write the same rows.
 
 A caller cancelled while its hold is being written (the client went away) does not leave
 the hold behind: once written, it is released in the background.
+
+Every hold a book writes carries the book's ``owner``, the process's id in ``hold_leases``:
+while the process renews its lease its open holds are its own, and once the lease lapses
+(the process died) any process releases them (``hold_lease.py``). The lease is renewed in
+the background; a hold made when that renewal is a third of a lease late renews it first,
+so no hold is written under a lease that may already have been given up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
 from apiinone.billing.ledger import HoldResult, capture, hold, release
 from apiinone.billing.ledger_sql import hold_steps, settle_steps
@@ -22,15 +32,30 @@ from apiinone.db.engine import Database
 from apiinone.db.group_writer import GroupWriter
 from apiinone.db.pg_group_writer import PgGroupWriter
 from apiinone.db.steps import Steps
-from apiinone.db.tables import holds
+from apiinone.db.tables import hold_leases, holds
 
-__all__ = ["CHAT_HOLD_PREFIX", "HoldBook", "release_stale_chat_holds"]
+__all__ = ["CHAT_HOLD_PREFIX", "HoldBook", "new_owner", "release_stale_chat_holds"]
+
+log = logging.getLogger("apiinone.holds")
+
+
+def new_owner() -> str:
+    """A process's id as the owner of its holds (fresh at every start)."""
+    return "p_" + secrets.token_urlsafe(12)
 
 
 class HoldBook:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, owner: str | None = None) -> None:
         self.db = db
         self.writer: GroupWriter | PgGroupWriter | None = db.group
+        self.owner = owner or new_owner()
+        # This book's holds not settled yet (a clean stop with none keeps no lease row).
+        self.open: set[str] = set()
+        # Set by the process's HoldLease: how to renew it, and when a hold must first do so
+        # (ms since the epoch).
+        self.renew_lease: Callable[[], Awaitable[None]] | None = None
+        self.lease_due = 0
+        self._renewal: asyncio.Future[None] | None = None
         self._in_flight: set[asyncio.Future[HoldResult]] = set()
         self._orphans: set[asyncio.Task[bool]] = set()
 
@@ -53,6 +78,7 @@ class HoldBook:
             key_id=key_id,
             task_id=task_id,
             model=model,
+            owner=self.owner,
         )
         work = asyncio.ensure_future(self._hold(op))
         self._in_flight.add(work)
@@ -64,21 +90,41 @@ class HoldBook:
             raise
 
     async def settle(self, hold_id: str, spend: int) -> bool:
-        """Capture ``spend`` of the hold and return the rest; ``spend == 0`` releases it all."""
+        """Capture ``spend`` of the hold and return the rest; ``spend == 0`` releases it all.
+        Any process's hold (the sweep of lapsed leases releases others'). False when it was
+        settled already."""
         if self.writer is not None:
             settled: bool = await self.writer.run_steps(partial(settle_steps, hold_id, spend))
-            return settled
-        async with self.db.write() as conn:
-            if spend > 0:
-                return await capture(conn, hold_id, spend)
-            return await release(conn, hold_id)
+        else:
+            async with self.db.write() as conn:
+                if spend > 0:
+                    settled = await capture(conn, hold_id, spend)
+                else:
+                    settled = await release(conn, hold_id)
+        self.open.discard(hold_id)  # kept when the write failed: the hold may still be open
+        return settled
 
     async def _hold(self, op: partial[Steps]) -> HoldResult:
+        if self.renew_lease is not None and time.time() * 1000 > self.lease_due:
+            await self._catch_up()
         if self.writer is not None:
             held: HoldResult = await self.writer.run_steps(op)
-            return held
-        async with self.db.write() as conn:
-            return await hold(conn, **op.keywords)
+        else:
+            async with self.db.write() as conn:
+                held = await hold(conn, **op.keywords)
+        self.open.add(held.hold_id)
+        return held
+
+    async def _catch_up(self) -> None:
+        """Renew the lease before a hold (the background renewal is late); holds that come
+        meanwhile wait for the same renewal."""
+        if self._renewal is None or self._renewal.done():
+            assert self.renew_lease is not None
+            self._renewal = asyncio.ensure_future(self.renew_lease())
+        try:
+            await asyncio.shield(self._renewal)
+        except Exception:  # the hold goes on; the hour-old sweep is its backstop
+            log.exception("chat hold lease could not be renewed before a hold")
 
     def _release_orphan(self, work: asyncio.Future[HoldResult]) -> None:
         if work.cancelled() or work.exception() is not None:
@@ -99,11 +145,15 @@ class HoldBook:
 CHAT_HOLD_PREFIX = "chatcmpl-"
 
 
-async def release_stale_chat_holds(db: Database, *, older_than_ms: int, now: int) -> int:
-    """Give back chat holds a process died holding (a chat settles within its request, so a
-    chat hold still open long after its request's longest life was orphaned by a crash).
+async def release_stale_chat_holds(book: HoldBook, *, older_than_ms: int, now: int) -> int:
+    """Give back chat holds that no live lease keeps and that are far older than a chat's
+    longest life: made before leases existed, or by a process whose lease row is gone.
+    (A process's lapsed lease releases its holds much sooner: ``hold_lease.py``.)
     Released in full: the client is never charged for an answer the books cannot show."""
-    async with db.read() as conn:
+    live = exists().where(
+        and_(hold_leases.c.owner == holds.c.owner, hold_leases.c.lease_until >= now)
+    )
+    async with book.db.read() as conn:
         stale = (
             await conn.execute(
                 select(holds.c.id)
@@ -111,13 +161,12 @@ async def release_stale_chat_holds(db: Database, *, older_than_ms: int, now: int
                     holds.c.status == "held",
                     holds.c.task_id.like(CHAT_HOLD_PREFIX + "%"),
                     holds.c.created_at < now - older_than_ms,
+                    or_(holds.c.owner.is_(None), ~live),
                 )
+                .order_by(holds.c.id)
                 .limit(500)
             )
         ).scalars()
         ids = list(stale)
-    released = 0
-    for hold_id in ids:
-        async with db.write() as conn:
-            released += int(await release(conn, hold_id))
-    return released
+    settled = await asyncio.gather(*(book.settle(hold_id, 0) for hold_id in ids))
+    return sum(settled)

@@ -136,11 +136,12 @@ async def hold(
     key_id: str | None = None,
     task_id: str | None = None,
     model: str | None = None,
+    owner: str | None = None,
 ) -> HoldResult:
     """Reserve ``amount`` credits, or raise 402 if the balance cannot cover it.
 
     With a key that has a spend cap, the hold also counts against the cap (403 when the
-    cap would be passed).
+    cap would be passed). ``owner``: the process whose lease keeps the hold (chat holds).
     """
     if amount < 0:
         raise ValueError("a hold cannot be negative")
@@ -188,6 +189,7 @@ async def hold(
             task_id=task_id,
             model=model,
             created_at=now_ms(),
+            owner=owner,
         )
     )
     await _write_row(

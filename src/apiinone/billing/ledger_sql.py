@@ -39,7 +39,7 @@ _CAP = (
 )
 _NEW_HOLD = (
     "INSERT INTO holds (id, account_id, wallet_id, key_id, amount, captured, status, task_id,"
-    " model, created_at) VALUES (?, ?, ?, ?, ?, 0, 'held', ?, ?, ?)"
+    " model, created_at, owner) VALUES (?, ?, ?, ?, ?, 0, 'held', ?, ?, ?, ?)"
 )
 _SETTLE = (
     "UPDATE holds SET status = ?, settled_at = ?, captured = COALESCE(?, amount) "
@@ -57,10 +57,10 @@ _ROW = (
 )
 
 # PostgreSQL's hold in one statement: $1 amount, $2 account, $3 mode, $4 key (or NULL),
-# $5 hold id, $6 task, $7 model, $8 now. One row: the wallet and its balance after (both NULL
-# when the wallet is missing or cannot cover the hold: nothing was written), and whether the
-# hold was written (false: past the key's spend cap; the caller raises and the writer undoes
-# the wallet's update).
+# $5 hold id, $6 task, $7 model, $8 now, $9 owner (or NULL). One row: the wallet and its
+# balance after (both NULL when the wallet is missing or cannot cover the hold: nothing was
+# written), and whether the hold was written (false: past the key's spend cap; the caller
+# raises and the writer undoes the wallet's update).
 _PG_HOLD = """
 WITH w AS (
     UPDATE wallets SET balance = balance - $1::bigint, held = held + $1::bigint
@@ -73,8 +73,9 @@ WITH w AS (
     RETURNING id
 ), h AS (
     INSERT INTO holds (id, account_id, wallet_id, key_id, amount, captured, status, task_id,
-                       model, created_at)
-    SELECT $5, $2, w.id, $4::text, $1::bigint, 0, 'held', $6::text, $7::text, $8::bigint
+                       model, created_at, owner)
+    SELECT $5, $2, w.id, $4::text, $1::bigint, 0, 'held', $6::text, $7::text, $8::bigint,
+           $9::text
     FROM w WHERE $4::text IS NULL OR $1::bigint = 0 OR EXISTS (SELECT 1 FROM k)
     RETURNING wallet_id
 ), l AS (
@@ -140,13 +141,17 @@ def hold_steps(
     key_id: str | None = None,
     task_id: str | None = None,
     model: str | None = None,
+    owner: str | None = None,
 ) -> Steps:
-    """As ``ledger.hold``: reserve ``amount`` or raise 402 (403 past the key's spend cap)."""
+    """As ``ledger.hold``: reserve ``amount`` or raise 402 (403 past the key's spend cap).
+    ``owner``: the process whose lease keeps the hold (chat holds, ``billing/hold_lease.py``)."""
     if amount < 0:
         raise ValueError("a hold cannot be negative")
     hold_id = "hold_" + secrets.token_urlsafe(16)
     now = _now_ms()
-    fused = yield PgStep(_PG_HOLD, (amount, account_id, mode, key_id, hold_id, task_id, model, now))
+    fused = yield PgStep(
+        _PG_HOLD, (amount, account_id, mode, key_id, hold_id, task_id, model, now, owner)
+    )
     if fused is not SKIPPED and fused[0] is not None:
         if not fused[2]:
             raise PermissionDenied("This API key has reached its spend cap")
@@ -172,7 +177,7 @@ def hold_steps(
         if within_cap is None:
             # The writer undoes the wallet update of an operation that raises.
             raise PermissionDenied("This API key has reached its spend cap")
-    yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now)
+    yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now, owner)
     where = (hold_id, task_id, key_id, model, now)
     yield _ROW, (account_id, wallet_id, mode, "hold", -amount, amount, balance, *where)
     return HoldResult(hold_id=hold_id, amount=amount, balance_after=balance)

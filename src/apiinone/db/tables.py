@@ -23,6 +23,7 @@ __all__ = [
     "accounts",
     "api_keys",
     "files",
+    "hold_leases",
     "holds",
     "idempotency_keys",
     "ledger",
@@ -113,7 +114,19 @@ holds = Table(
     Column("model", String(120), nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("settled_at", BigInteger, nullable=True),
+    # The process that made a chat hold (its row in hold_leases); NULL for a task's hold.
+    Column("owner", String(40), nullable=True),
     CheckConstraint("amount >= 0", name="amount_nonnegative"),
+)
+
+# One row per live gateway process: its chat holds are its own while lease_until is ahead;
+# once it lapses, any process releases them (billing/hold_lease.py).
+hold_leases = Table(
+    "hold_leases",
+    metadata,
+    Column("owner", String(40), primary_key=True),
+    Column("label", String(120), nullable=False),
+    Column("lease_until", BigInteger, nullable=False),
 )
 
 # Every change to a wallet is one row here, written in the same transaction.

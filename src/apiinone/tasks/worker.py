@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import and_, select
 
-from apiinone.billing.holds import release_stale_chat_holds
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import tasks
 from apiinone.gateway import Gateway
@@ -35,7 +34,6 @@ log = logging.getLogger("apiinone.worker")
 
 SWEEP_EVERY = 1.0
 RETENTION_EVERY = 60.0
-STALE_CHAT_HOLD_MS = 3600 * 1000  # far past a chat request's longest life (600 s upstream)
 MAX_ARTIFACT_BYTES = 2 * 1024**3
 
 
@@ -73,9 +71,6 @@ class TaskWorker:
                 if now - last_retention >= RETENTION_EVERY:
                     last_retention = now
                     await sweep_expired(self.gateway.db, self.gateway.store, now_ms())
-                    await release_stale_chat_holds(
-                        self.gateway.db, older_than_ms=STALE_CHAT_HOLD_MS, now=now_ms()
-                    )
             except Exception:
                 log.exception("worker loop error; continuing")
                 await asyncio.sleep(1.0)
