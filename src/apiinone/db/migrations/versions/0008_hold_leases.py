@@ -3,15 +3,15 @@
 A chat hold whose process died is released once the process's lease lapses
 (``billing/hold_lease.py``), not an hour later.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
