@@ -242,7 +242,7 @@ webhook_attempts = Table(
 )
 
 # Idempotency-Key records: the answer to (API key, Idempotency-Key), kept and replayed.
-# An in-flight record is held by its owner's lease.
+# An in-flight record is held by its owner's lease; no record ever holds a secret.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

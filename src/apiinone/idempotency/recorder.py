@@ -1,7 +1,7 @@
 """Run a claimed request and keep its answer for replays, streams included.
 
 The answer is passed on to the client as it comes; a copy of what is kept (``policy.py``)
-is taken on the way, and written before the answer's
+is taken on the way, secrets withheld (``withhold.py``), and written before the answer's
 last bytes go out, so a client that sends the request again the moment it has the answer
 gets the replay, never a 409 for a request still in progress. A stream (chat with
 ``stream: true``) is kept whole, event by event, keep-alive comments aside; a stream cut
@@ -21,6 +21,7 @@ from apiinone.db.engine import Database
 from apiinone.idempotency.lease import held
 from apiinone.idempotency.policy import ORIGINAL_REQUEST, kept_headers, recorded
 from apiinone.idempotency.store import Record, Saved, abandon, save
+from apiinone.idempotency.withhold import withhold_secrets
 
 __all__ = ["run_and_keep"]
 
@@ -55,7 +56,7 @@ class _Answer:
 
     def saved(self, request_id: str) -> Saved:
         assert self.status is not None
-        body = b"".join(self.chunks)
+        body = withhold_secrets(b"".join(self.chunks), self.content_type)
         return Saved(self.status, [*self.headers, (ORIGINAL_REQUEST, request_id)], body)
 
 
