@@ -1,13 +1,13 @@
 """Run a claimed request and keep its answer for replays, streams included.
 
 The answer is passed on to the client as it comes; a copy of what is kept (``policy.py``)
-is taken on the way, secrets withheld (``withhold.py``), and written before the answer's
-last bytes go out, so a client that sends the request again the moment it has the answer
-gets the replay, never a 409 for a request still in progress. A stream (chat with
-``stream: true``) is kept whole, event by event, keep-alive comments aside; a stream cut
-short (the client went away, the server failed mid-answer) is kept as far as it went,
-since the request ran and was charged for it. An answer that is not kept releases the
-record, so the same Idempotency-Key may be sent again.
+is taken on the way, secrets withheld (``withhold.py``). The record is settled before the
+answer's last bytes go out: kept, so a client that sends the request again the moment it
+has the answer gets the replay, never a 409 for a request still in progress; or released
+(an answer that is not kept), so the same Idempotency-Key may be sent again at once. A
+stream (chat with ``stream: true``) is kept whole, event by event, keep-alive comments
+aside; a stream cut short (the client went away, the server failed mid-answer) is kept as
+far as it went, since the request ran and was charged for it.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ async def run_and_keep(
 ) -> None:
     answer = _Answer()
     body_given = False
-    kept = False
+    settled = False  # the record is kept or released
     request_id = str(scope.get("state", {}).get("request_id", ""))
 
     async def replay_receive() -> Message:
@@ -84,36 +84,32 @@ async def run_and_keep(
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()  # only a real disconnect ends a streaming answer
 
-    async def keep() -> None:
-        nonlocal kept
-        kept = True
+    async def settle() -> None:
+        nonlocal settled
+        settled = True
         try:
-            if not await save(db, record, owner, answer.saved(request_id)):
+            if not answer.keep:
+                await abandon(db, record, owner)
+            elif not await save(db, record, owner, answer.saved(request_id)):
                 log.warning("an Idempotency-Key record was taken over before its answer was kept")
         except Exception:  # the answer still goes out; the record lapses with its lease
-            log.exception("could not keep the answer of an Idempotency-Key request")
-
-    async def release() -> None:
-        try:
-            await abandon(db, record, owner)
-        except Exception:  # the record lapses with its lease
-            log.exception("could not release an Idempotency-Key record")
+            log.exception("could not settle an Idempotency-Key record")
 
     async def capture(message: Message) -> None:
         if message["type"] == "http.response.start":
             answer.start(message)
-        elif message["type"] == "http.response.body" and answer.keep:
-            answer.add(message.get("body", b""))
-            if not message.get("more_body", False):
-                await keep()  # before the last bytes go out
+        elif message["type"] == "http.response.body":
+            if answer.keep:
+                answer.add(message.get("body", b""))
+            if not message.get("more_body", False) and not settled:
+                await settle()  # before the last bytes go out
         await send(message)
 
     try:
         async with held(db, record, owner, lease_seconds):
             await app(scope, replay_receive, capture)
     finally:
-        if not kept:
-            # The answer ended early (a stream cut short, an error) or is not to be kept.
+        if not settled:
+            # The answer ended early (a stream cut short, an error before any answer).
             # Shielded: a request cancelled as the server stops still settles its record.
-            ending = keep() if answer.keep else release()
-            await asyncio.shield(ending)
+            await asyncio.shield(settle())
