@@ -31,6 +31,32 @@ async def records_of(data_dir: Path, account_id: str) -> list[dict[str, Any]]:
         await db.dispose()
 
 
+async def add_record(data_dir: Path, account_id: str, key: str, expires_at: int) -> None:
+    """A done record, as the gateway would have kept it, expiring at ``expires_at`` (ms)."""
+    db = _database(data_dir)
+    try:
+        async with db.write() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO idempotency_keys (key_id, key, account_id, request_hash, status,"
+                    " response_status, response_headers, response_body, created_at, expires_at)"
+                    " VALUES (:key_id, :key, :account, :hash, 'done', 200, '[]', :body,"
+                    " :created, :expires)"
+                ),
+                {
+                    "key_id": "key_elsewhere",
+                    "key": key,
+                    "account": account_id,
+                    "hash": "0" * 64,
+                    "body": b"{}",
+                    "created": expires_at - 24 * 3600 * 1000,
+                    "expires": expires_at,
+                },
+            )
+    finally:
+        await db.dispose()
+
+
 def cells(records: list[dict[str, Any]]) -> bytes:
     """Every cell of the records as bytes, to search for a secret."""
     out = []

@@ -11,11 +11,14 @@ whichever path answers. Then the record of (this key, this Idempotency-Key) is c
 - the same request, answered: the kept answer is replayed with ``Idempotent-Replayed: true``;
 - another request under the same key, or the first still running: 409 ``idempotency_conflict``.
 
-What counts as the same request and what is kept is in ``policy.py``.
+What counts as the same request and what is kept is in ``policy.py``. Records past their
+24 hours are purged in the background, once a minute per process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -26,17 +29,29 @@ from apiinone.api.errors import error_response
 from apiinone.errors import APIError, IdempotencyConflict, InvalidRequest
 from apiinone.idempotency.policy import MAX_KEY_LENGTH, applies, request_hash
 from apiinone.idempotency.recorder import run_and_keep
-from apiinone.idempotency.store import Claim, Record, Saved, claim
+from apiinone.idempotency.store import Claim, Record, Saved, claim, purge_expired
 
 __all__ = ["IdempotencyMiddleware"]
 
 IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry later"
 OTHER_REQUEST = "This Idempotency-Key was used with a different request"
+PURGE_EVERY = 60.0  # seconds between two purges of expired records, per process
 
 
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._next_purge = 0.0
+
+    def _purge_now_and_then(self, gateway: Any) -> None:
+        """Expired records go in the background, once a minute per process."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+        purge = asyncio.ensure_future(purge_expired(gateway.db))
+        gateway.background.add(purge)
+        purge.add_done_callback(gateway.background.discard)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_key = applies(scope)
@@ -56,6 +71,7 @@ class IdempotencyMiddleware:
         except APIError as error:
             await error_response(error)(scope, receive, send)
             return
+        self._purge_now_and_then(gateway)
         record = Record(principal.key_id, key)
         lease_seconds: float = gateway.settings.idempotency_lease_seconds
         claimed = await claim(

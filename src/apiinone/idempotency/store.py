@@ -12,13 +12,14 @@ record of the request that took it over.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from apiinone.db.engine import Database, now_ms
@@ -32,11 +33,15 @@ __all__ = [
     "Saved",
     "abandon",
     "claim",
+    "purge_expired",
     "renew",
     "save",
 ]
 
+log = logging.getLogger("apiinone.idempotency")
 RETENTION_MS = 24 * 3600 * 1000
+PURGE_BATCH = 1000
+PURGE_MAX_BATCHES = 1000
 IN_FLIGHT = "in_flight"
 DONE = "done"
 
@@ -181,3 +186,28 @@ async def abandon(db: Database, record: Record, owner: str) -> None:
                 )
             )
         )
+
+
+async def purge_expired(db: Database) -> int:
+    """Delete the records past their retention, a batch per transaction; how many went."""
+    now = now_ms()
+    gone = 0
+    try:
+        for _ in range(PURGE_MAX_BATCHES):
+            expired = (
+                select(idempotency_keys.c.key_id, idempotency_keys.c.key)
+                .where(idempotency_keys.c.expires_at < now)
+                .limit(PURGE_BATCH)
+            )
+            async with db.write() as conn:
+                deleted = await conn.execute(
+                    delete(idempotency_keys).where(
+                        tuple_(idempotency_keys.c.key_id, idempotency_keys.c.key).in_(expired)
+                    )
+                )
+            gone += int(deleted.rowcount)
+            if deleted.rowcount < PURGE_BATCH:
+                break
+    except Exception:  # the next purge tries again
+        log.exception("could not purge expired Idempotency-Key records")
+    return gone
