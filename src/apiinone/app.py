@@ -54,10 +54,11 @@ class GatewayApp(FastAPI):
 
     FastAPI puts its own layers (the server-error handler, exception telemetry, a body limit)
     around every user middleware; here the gateway's layers wrap all of them instead: request
-    ids, the body limit and rate-limit headers; idempotency keys; price overrides; then the
-    fast lane, which answers chat, task submission and task polling itself. Every other
-    request goes on into FastAPI as usual. The outermost layer turns an unexpected exception
-    into the usual error JSON, as FastAPI's handler does inside.
+    ids, the body limit and rate-limit headers; idempotency keys (a request with one is
+    authenticated and rate limited there, before its record is read or written); price
+    overrides; then the fast lane, which answers chat, task submission and task polling
+    itself. Every other request goes on into FastAPI as usual. The outermost layer turns an
+    unexpected exception into the usual error JSON, as FastAPI's handler does inside.
     """
 
     def __init__(self, *, settings: Settings, **kwargs: Any) -> None:

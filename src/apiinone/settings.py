@@ -131,6 +131,13 @@ class Settings(BaseSettings):
     circuit_cooldown_seconds: float = Field(default=30.0, gt=0)
 
     key_cache_ttl_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    idempotency_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="an Idempotency-Key record's lease, renewed every third of it while its "
+        "request runs; a duplicate takes over only a record whose lease lapsed",
+    )
     rotation_grace_seconds: int = Field(default=0, ge=0)
     log_level: str = "info"
     access_log: bool = Field(

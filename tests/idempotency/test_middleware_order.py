@@ -1,6 +1,7 @@
-"""The Idempotency-Key record is kept before the answer's last bytes reach the client, so
-a client that sends the request again the moment it has the answer gets the replay, not a
-409 for a request still in progress."""
+"""The Idempotency-Key record is settled before the answer's last bytes reach the client:
+kept, so a client that sends the request again the moment it has the answer gets the
+replay, not a 409 for a request still in progress; or released (a 400 is not kept), so
+the client can send the corrected request under the same key at once."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy import select
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apiinone.auth.accounts import create_account
 from apiinone.auth.keys import create_key
@@ -28,7 +30,24 @@ async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b'"task_1"}'})
 
 
-async def test_the_record_is_kept_before_the_last_bytes_go_out(tmp_path: Path) -> None:
+async def _refused(scope: Scope, receive: Receive, send: Send) -> None:
+    await receive()
+    await send({"type": "http.response.start", "status": 400, "headers": []})
+    await send({"type": "http.response.body", "body": b'{"error": ', "more_body": True})
+    await send({"type": "http.response.body", "body": b'"bad"}'})
+
+
+@pytest.mark.parametrize(
+    ("app", "expected"),
+    [
+        (_answer, [(b'{"id": ', "in_flight"), (b'"task_1"}', "done")]),
+        (_refused, [(b'{"error": ', "in_flight"), (b'"bad"}', None)]),
+    ],
+    ids=["kept", "released"],
+)
+async def test_the_record_is_settled_before_the_last_bytes_go_out(
+    tmp_path: Path, app: ASGIApp, expected: list[tuple[bytes, str | None]]
+) -> None:
     url = pg.database_for(tmp_path) if pg.enabled() else None
     settings = Settings(
         data_dir=tmp_path, worker_enabled=False, **({"database_url": url} if url else {})
@@ -63,8 +82,8 @@ async def test_the_record_is_kept_before_the_last_bytes_go_out(tmp_path: Path) -
             "headers": [(b"authorization", f"Bearer {raw}".encode()), (b"idempotency-key", b"k1")],
             "app": SimpleNamespace(state=SimpleNamespace(gateway=gateway)),
         }
-        await IdempotencyMiddleware(_answer)(scope, request, client)
-        # The first part goes out while the request is in flight; the last only once kept.
-        assert seen == [(b'{"id": ', "in_flight"), (b'"task_1"}', "done")]
+        await IdempotencyMiddleware(app)(scope, request, client)
+        # The first part goes out while the request is in flight; the last once settled.
+        assert seen == expected
     finally:
         await gateway.close()

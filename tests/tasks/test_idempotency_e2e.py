@@ -31,13 +31,16 @@ def test_same_key_same_body_replays(server: Server, make_account: Callable[..., 
         assert c.get("/api/v1/account").json()["data"]["balance"] in (95,)  # one hold, not two
 
 
-def test_errors_are_replayed_too(server: Server, make_account: Callable[..., Account]) -> None:
+def test_validation_errors_are_answered_again_not_replayed(
+    server: Server, make_account: Callable[..., Account]
+) -> None:
     acc = make_account(credits=100)
     with server.client(acc.key) as c:
         bad = {"model": "flux-2", "prompt": "x"}
         a = c.post(IMAGES, json=bad, headers={"Idempotency-Key": "bad-1"})
         b = c.post(IMAGES, json=bad, headers={"Idempotency-Key": "bad-1"})
         assert a.status_code == b.status_code == 400 and a.json() == b.json()
+        assert "idempotent-replayed" not in b.headers
 
 
 def test_keys_are_per_account(server: Server, make_account: Callable[..., Account]) -> None:

@@ -48,8 +48,19 @@ def _bearer(request: Request) -> str:
     return token
 
 
+PRINCIPAL = "principal"  # the request's state: who it authenticated as, once
+
+
 async def authenticate(request: Request, gateway: GatewayDep) -> Principal:
-    """Find the key (cache first), check its standing, then count it against its rate limit."""
+    """Find the key (cache first), check its standing, then count it against its rate limit.
+
+    Once per request: a layer that authenticated it already (the Idempotency-Key layer)
+    left the principal in the request's state, and every later call returns that one.
+    """
+    state = request.scope.setdefault("state", {})
+    known: Principal | None = state.get(PRINCIPAL)
+    if known is not None:
+        return known
     principal = await gateway.keys.get(hash_key(_bearer(request)))
     if principal is None:
         raise AuthenticationFailed("Invalid API key")
@@ -61,12 +72,13 @@ async def authenticate(request: Request, gateway: GatewayDep) -> Principal:
         raise PermissionDenied("This account is disabled")
     per_minute = principal.rate_limit_per_minute or gateway.settings.rate_limit_per_minute
     decision = await gateway.limiter.hit(principal.key_id, per_minute)
-    request.scope.setdefault("state", {})["ratelimit"] = decision
+    state["ratelimit"] = decision
     if not decision.allowed:
         raise RateLimited(
             f"Rate limit exceeded: {per_minute} requests per minute for this key",
             headers=decision.headers(),
         )
+    state[PRINCIPAL] = principal
     return principal
 
 

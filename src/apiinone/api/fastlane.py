@@ -10,7 +10,10 @@ idempotency keys and price overrides apply as for every route, and outside FastA
 Each handler does exactly what its route does (authenticate, read the body as a JSON
 object, call the same service function, render the same answer), and errors leave as the
 usual error JSON, an unexpected one as a logged 500. Anything it does not recognise
-exactly (an odd method, a malformed id) goes on to the framework.
+exactly (an odd method, a malformed id) goes on to the framework. A request that carries an
+Idempotency-Key arrives authenticated and counted against its rate limit already (by the
+idempotency layer, which must authorize before it replays): ``authenticate`` hands back that
+principal, so every request is authenticated and counted once, whichever path answers it.
 """
 
 from __future__ import annotations

@@ -258,20 +258,24 @@ webhook_attempts = Table(
     Index("ix_webhook_attempts_delivery", "delivery_id"),
 )
 
-# Idempotency-Key records: the first response to (account, key) is kept and replayed.
+# Idempotency-Key records: the answer to (API key, Idempotency-Key), kept and replayed.
+# An in-flight record is held by its owner's lease; no record ever holds a secret.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
-    Column("account_id", String(40), nullable=False),
+    Column("key_id", String(40), nullable=False),
     Column("key", String(255), nullable=False),
+    Column("account_id", String(40), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("status", String(10), nullable=False),
+    Column("owner", String(32), nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
     Column("response_status", Integer, nullable=True),
     Column("response_headers", Text, nullable=True),
     Column("response_body", LargeBinary, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
-    PrimaryKeyConstraint("account_id", "key", name="pk_idempotency_keys"),
+    PrimaryKeyConstraint("key_id", "key", name="pk_idempotency_keys"),
     Index("ix_idempotency_keys_expires", "expires_at"),
 )
 

@@ -1,4 +1,5 @@
-"""Idempotency-Key on every POST: the first response is kept 24 h and replayed."""
+"""Idempotency-Key on every API POST: a request that ran is kept 24 h for its key, and
+replayed to that key alone, with no secret inside (the middleware's docstring tells how)."""
 
 from apiinone.idempotency.middleware import IdempotencyMiddleware
 

@@ -1,161 +1,110 @@
-"""The Idempotency-Key middleware (pure ASGI), for every POST that carries the header."""
+"""The Idempotency-Key layer (pure ASGI), for every API ``POST`` that carries the header.
+
+Authorize first, then replay (Stripe's model). The request is authenticated and counted
+against its key's rate limit here, before any record is read or written: a bad, revoked or
+expired key, a disabled account or a request over the limit is answered as the route would
+answer it, and writes nothing. The principal is left in the request's state, so the fast
+lane and the routes behind use it as it is: one authentication, one rate-limit hit,
+whichever path answers. Then the record of (this key, this Idempotency-Key) is claimed:
+
+- new (or left behind by a process that died): the request runs (``recorder.py``);
+- the same request, answered: the kept answer is replayed with ``Idempotent-Replayed: true``;
+- another request under the same key, or the first still running: 409 ``idempotency_conflict``.
+
+What counts as the same request and what is kept is in ``policy.py``. Records past their
+24 hours are purged in the background, once a minute per process.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import logging
+import asyncio
+import time
 from typing import Any
 
-import orjson
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from apiinone.auth.secrets import hash_key
-from apiinone.errors import APIError, IdempotencyConflict, InvalidRequest, PayloadTooLarge
-from apiinone.idempotency.store import Claim, Saved, abandon, claim, save
+from apiinone.api.deps import authenticate
+from apiinone.api.errors import error_response
+from apiinone.errors import APIError, IdempotencyConflict, InvalidRequest
+from apiinone.idempotency.policy import MAX_KEY_LENGTH, applies, request_hash
+from apiinone.idempotency.recorder import run_and_keep
+from apiinone.idempotency.store import Claim, Record, Saved, claim, purge_expired
 
 __all__ = ["IdempotencyMiddleware"]
 
-log = logging.getLogger("apiinone.idempotency")
-KEPT_HEADERS = {b"content-type", b"location", b"x-ratelimit-limit"}
-
-
-async def _send_error(send: Send, error: APIError) -> None:
-    body = orjson.dumps(error.body())
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry later"
+OTHER_REQUEST = "This Idempotency-Key was used with a different request"
+PURGE_EVERY = 60.0  # seconds between two purges of expired records, per process
 
 
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._next_purge = 0.0
+
+    def _purge_now_and_then(self, gateway: Any) -> None:
+        """Expired records go in the background, once a minute per process."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+        purge = asyncio.ensure_future(purge_expired(gateway.db))
+        gateway.background.add(purge)
+        purge.add_done_callback(gateway.background.discard)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        raw_key = headers.get(b"idempotency-key")
-        token = headers.get(b"authorization", b"").partition(b" ")[2].strip()
-        if raw_key is None or not token:
+        raw_key = applies(scope)
+        if raw_key is None:
             await self.app(scope, receive, send)
             return
         gateway: Any = scope["app"].state.gateway
-        principal = await gateway.keys.get(hash_key(token.decode("latin-1")))
-        if principal is None or principal.revoked:
-            await self.app(scope, receive, send)  # authentication will answer
-            return
-        key = raw_key.decode("latin-1").strip()
-        if not key or len(key) > 255:
-            await _send_error(
-                send,
-                InvalidRequest(
-                    "Idempotency-Key must be 1 to 255 characters", param="Idempotency-Key"
-                ),
-            )
-            return
         try:
+            principal = await authenticate(Request(scope), gateway)
+            key = raw_key.decode("latin-1").strip()
+            if not key or len(key) > MAX_KEY_LENGTH:
+                raise InvalidRequest(
+                    f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
+                    param="Idempotency-Key",
+                )
             body = await _read_body(receive)
-        except PayloadTooLarge as exc:
-            await _send_error(send, exc)
+        except APIError as error:
+            await error_response(error)(scope, receive, send)
             return
-        digest = hashlib.sha256(
-            scope["path"].encode() + b"\n" + scope.get("query_string", b"") + b"\n" + body
-        ).hexdigest()
-        outcome, saved = await claim(gateway.db, principal.account_id, key, digest)
-        if outcome is Claim.CONFLICT:
-            await _send_error(
+        self._purge_now_and_then(gateway)
+        record = Record(principal.key_id, key)
+        lease_seconds: float = gateway.settings.idempotency_lease_seconds
+        claimed = await claim(
+            gateway.db,
+            record,
+            account_id=principal.account_id,
+            request_hash=request_hash(principal, scope, body),
+            lease_ms=int(lease_seconds * 1000),
+        )
+        if claimed.outcome is Claim.REPLAY and claimed.saved is not None:
+            await _replay(send, claimed.saved)
+        elif claimed.outcome is Claim.NEW and claimed.owner is not None:
+            await run_and_keep(
+                self.app,
+                scope,
+                receive,
                 send,
-                IdempotencyConflict(
-                    "This Idempotency-Key was used with a different request",
-                    param="Idempotency-Key",
-                ),
+                body=body,
+                db=gateway.db,
+                record=record,
+                owner=claimed.owner,
+                lease_seconds=lease_seconds,
             )
-            return
-        if outcome is Claim.IN_FLIGHT:
-            await _send_error(
-                send,
-                IdempotencyConflict(
-                    "A request with this Idempotency-Key is still in progress; retry later",
-                    param="Idempotency-Key",
-                ),
-            )
-            return
-        if outcome is Claim.REPLAY and saved is not None:
-            await _replay(send, saved)
-            return
-        await self._run_and_keep(scope, body, receive, send, gateway, principal.account_id, key)
-
-    async def _run_and_keep(
-        self,
-        scope: Scope,
-        body: bytes,
-        receive: Receive,
-        send: Send,
-        gateway: Any,
-        account_id: str,
-        key: str,
-    ) -> None:
-        status = 500
-        kept_headers: list[tuple[str, str]] = []
-        chunks: list[bytes] = []
-        streaming = False
-        sent_body = False
-        kept = False
-
-        async def replay_receive() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # only a real disconnect ends a streaming answer
-
-        async def keep() -> None:
-            nonlocal kept
-            kept = True
-            await save(gateway.db, account_id, key, Saved(status, kept_headers, b"".join(chunks)))
-
-        async def capture(message: Message) -> None:
-            nonlocal status, streaming
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name == b"content-type" and value.startswith(b"text/event-stream"):
-                        streaming = True
-                    if name in KEPT_HEADERS:
-                        kept_headers.append((name.decode(), value.decode("latin-1")))
-            elif message["type"] == "http.response.body" and not streaming:
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False) and status < 500:
-                    # Kept before the answer's last bytes go out: a client that sends the
-                    # request again as soon as it has the answer gets it replayed, never a
-                    # 409 for a request still in progress.
-                    await keep()
-            await send(message)
-
-        try:
-            await self.app(scope, replay_receive, capture)
-        finally:
-            if kept:
-                pass  # saved with the answer's last bytes
-            elif status < 500 and not streaming:
-                await keep()  # the answer ended without a last body message
-            else:
-                await abandon(gateway.db, account_id, key)
+        else:
+            message = IN_PROGRESS if claimed.outcome is Claim.IN_FLIGHT else OTHER_REQUEST
+            conflict = IdempotencyConflict(message, param="Idempotency-Key")
+            await error_response(conflict)(scope, receive, send)
 
 
 async def _read_body(receive: Receive) -> bytes:
     parts = []
     while True:
-        message = await receive()
+        message: Message = await receive()
         if message["type"] == "http.request":
             parts.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -165,7 +114,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 async def _replay(send: Send, saved: Saved) -> None:
-    headers = [(k.encode(), v.encode("latin-1")) for k, v in saved.headers]
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in saved.headers]
     headers += [
         (b"content-length", str(len(saved.body)).encode()),
         (b"idempotent-replayed", b"true"),
