@@ -33,6 +33,10 @@ def _mp4_size(data: bytes, tmp_path: Path) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def _blobs(server: Server) -> set[Path]:
+    return {p for p in (server.data_dir / "blobs").rglob("*") if p.is_file()}
+
+
 def test_list_pages_through_the_accounts_videos_only(
     server: Server, make_account: Callable[..., Account]
 ) -> None:
@@ -96,6 +100,14 @@ def test_delete_removes_the_files_and_keeps_task_and_ledger(
     with server.client(acc.key) as c:
         task = c.get(f"/api/v1/tasks/{video.id}").json()["data"]
     file_url = task["response"][0]
+    file_id = file_url.split("/")[-2]
+    video_blob = server.data_dir / "blobs" / "f" / file_id[:2] / file_id
+    assert video_blob.is_file()
+    before = _blobs(server)
+    client.videos.download_content(video.id, variant="thumbnail").read()  # cut once, kept
+    client.videos.download_content(video.id, variant="spritesheet").read()
+    stills = _blobs(server) - before
+    assert len(stills) == 2
 
     with pytest.raises(openai.NotFoundError):  # another account's id is not there
         sdk(server, other.key).videos.delete(video.id)
@@ -123,6 +135,7 @@ def test_delete_removes_the_files_and_keeps_task_and_ledger(
     with server.client(acc.key) as c:
         assert c.get(file_url).status_code == 404  # the file itself is gone
         kept = c.get(f"/api/v1/tasks/{video.id}")
+    assert not video_blob.exists() and not any(p.exists() for p in stills)
     assert kept.status_code == 200
     assert kept.json()["data"]["consumed_credits"] == task["consumed_credits"] > 0
     assert ledger_of(server, acc.key) == ledger
@@ -145,6 +158,7 @@ def test_thumbnail_and_spritesheet_are_jpegs_of_the_video(
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "JPEG" and image.size == (width, height)
 
+    assert client.videos.download_content(video.id, variant="thumbnail").read() == data
     sheet = client.videos.download_content(video.id, variant="spritesheet").read()
     assert sheet[:2] == b"\xff\xd8"
     cell_height = round(256 * height / width / 2) * 2  # scale=256:-2 keeps the shape, even
@@ -156,7 +170,9 @@ def test_thumbnail_and_spritesheet_are_jpegs_of_the_video(
 
     with server.client(acc.key) as c:
         r = c.get(f"/v1/videos/{video.id}/content", params={"variant": "poster"})
-    assert r.status_code == 400 and r.json()["error"]["param"] == "variant"
+        assert r.status_code == 400 and r.json()["error"]["param"] == "variant"
+        task = c.get(f"/api/v1/tasks/{video.id}").json()["data"]
+    assert len(task["response"]) == 1  # the kept stills are not results of the task
 
 
 def test_remix_runs_the_model_from_the_originals_first_frame(

@@ -14,8 +14,9 @@ The Video object reports what the task was actually asked for: ``seconds`` is th
 duration, ``size`` the OpenAI size nearest to its shape. Every Video response carries
 ``openai-poll-after-ms``, which the SDK's ``create_and_poll`` sleeps for. ``/content``
 serves the MP4 (``variant=video``), its first frame (``thumbnail``) or a grid of frames
-(``spritesheet``) as JPEGs. Listing and deleting are :mod:`apiinone.openai_compat.video_store`'s;
-remixing is :mod:`apiinone.openai_compat.video_remix`'s.
+(``spritesheet``) as JPEGs, each cut once and kept with the video. Listing and deleting
+are :mod:`apiinone.openai_compat.video_store`'s; remixing is
+:mod:`apiinone.openai_compat.video_remix`'s.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from starlette.responses import Response, StreamingResponse
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON
 from apiinone.catalog import ModelSpec
+from apiinone.db.engine import now_ms
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.gateway import Gateway
 from apiinone.openai_compat.bodies import VideoCreate
@@ -40,6 +42,7 @@ from apiinone.openai_compat.video_frames import FrameError, spritesheet, thumbna
 from apiinone.openai_compat.video_input import has_reference, read_video_create, reference_url
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT, load_video, video_object
 from apiinone.openai_compat.video_store import Order, delete_video, list_videos
+from apiinone.storage.files import list_task_files, save_file
 from apiinone.tasks.states import TERMINAL, Status
 from apiinone.tasks.submit import create_task
 
@@ -195,8 +198,16 @@ async def download_video(
 
 
 async def _still(gateway: Gateway, row: Any, path: str, variant: str) -> Response:
-    """The thumbnail or spritesheet JPEG of the video at ``path``."""
-    _, video = await read_result(gateway, path)
+    """The thumbnail or spritesheet JPEG of the video at ``path``: cut once, then kept as a
+    file of the video's task until the video expires (a delete takes it with the video)."""
+    name = f"{variant}.jpg"
+    kept = next((f for f in await list_task_files(gateway.db, row.id) if f.name == name), None)
+    if kept is not None:
+        try:
+            return Response(await gateway.store.get(kept.storage_key), media_type="image/jpeg")
+        except FileNotFoundError:
+            pass  # swept between the two reads: cut it again
+    stored, video = await read_result(gateway, path)
     seconds = video_object(row, 0)["seconds"]
     try:
         if variant == "thumbnail":
@@ -207,4 +218,16 @@ async def _still(gateway: Gateway, row: Any, path: str, variant: str) -> Respons
         raise InvalidRequest(
             f"No {variant} can be made from this video: {exc}", param="variant"
         ) from exc
+    left_ms = (stored.expires_at or now_ms()) - now_ms()
+    await save_file(
+        gateway.db,
+        gateway.store,
+        account_id=row.account_id,
+        task_id=row.id,
+        purpose="result",
+        name=name,
+        content_type="image/jpeg",
+        data=jpeg,
+        retention_seconds=max(1.0, left_ms / 1000),
+    )
     return Response(jpeg, media_type="image/jpeg")
