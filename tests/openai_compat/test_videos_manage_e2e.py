@@ -216,3 +216,24 @@ def test_remix_runs_the_model_from_the_originals_first_frame(
     with server.client(acc.key) as c:
         empty = c.post(f"/v1/videos/{original.id}/remix", json={"prompt": ""})
     assert empty.status_code == 400 and empty.json()["error"]["param"] == "prompt"
+
+
+def test_edit_extend_and_characters_say_they_are_not_offered(
+    server: Server, make_account: Callable[..., Account]
+) -> None:
+    acc = make_account(credits=1000)
+    client = sdk(server, acc.key)
+    calls = (
+        lambda: client.videos.edit(prompt="bluer", video=("a.mp4", b"x", "video/mp4")),
+        lambda: client.videos.extend(
+            prompt="longer", seconds="4", video=("a.mp4", b"x", "video/mp4")
+        ),
+        lambda: client.videos.create_character(name="cat", video=("cat.mp4", b"x", "video/mp4")),
+    )
+    for call in calls:
+        with pytest.raises(openai.BadRequestError) as caught:
+            call()
+        assert "not offered" in caught.value.message and "remix" in caught.value.message
+    with server.client(acc.key) as c:
+        assert c.post("/v1/videos/whatever", json={}).status_code == 404
+    assert len(tasks_of(server, acc.key)) == 0

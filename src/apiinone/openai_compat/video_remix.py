@@ -6,6 +6,9 @@ new ``prompt``, and the original video's first frame as the model's ``image``. A
 without an ``image`` parameter (``wan2.7-t2v``) cannot remix: 400 naming why. The frame is
 stored as one of the caller's uploads; the new video records ``remixed_from_video_id``.
 The remix is an ordinary task: priced, held and charged as a new video of that model.
+
+``videos.edit``, ``extend`` and ``create_character`` need a model that takes a source video,
+which the catalog has none of: they are a 400 that says so.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from starlette.formparsers import MultiPartException
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, json_body
 from apiinone.api.render import FastJSON
-from apiinone.errors import InvalidRequest
+from apiinone.errors import InvalidRequest, NotFound
 from apiinone.openai_compat.bodies import parse_body
 from apiinone.openai_compat.config import POLL_AFTER_MS
 from apiinone.openai_compat.results import read_result, result_paths
@@ -40,6 +43,11 @@ router = APIRouter(prefix="/v1/videos", tags=["openai"])
 VideoId = Annotated[str, Path(max_length=64)]
 # What the original's request carried that a remix does not send again.
 _NOT_REPEATED = ("callback_url",)
+_NOT_OFFERED = {
+    "edits": "Video edits",
+    "extensions": "Video extensions",
+    "characters": "Video characters",
+}
 
 
 class VideoRemix(BaseModel):
@@ -58,6 +66,17 @@ async def _read(request: Request) -> VideoRemix:
             raise InvalidRequest("The form body is malformed") from exc
         return parse_body(VideoRemix, fields)
     return parse_body(VideoRemix, await json_body(request))
+
+
+@router.post("/{action}", include_in_schema=False)
+async def not_offered(action: Annotated[str, Path(max_length=40)], _: CurrentPrincipal) -> None:
+    """``videos.edit``, ``extend`` and ``create_character``: a clear 400, not a 405."""
+    if action in _NOT_OFFERED:
+        raise InvalidRequest(
+            f"{_NOT_OFFERED[action]} are not offered: no catalog video model takes a source "
+            f"video; remix a completed video instead (POST /v1/videos/{{video_id}}/remix)"
+        )
+    raise NotFound(f"No route POST /v1/videos/{action}")
 
 
 @router.post("/{video_id}/remix", summary="Remix a completed video (OpenAI Videos)")
