@@ -2,10 +2,11 @@
 
 No catalog video model takes a source video, so a remix is an image-to-video run of the
 original's model: the original's request again (its duration, shape and options) with the
-new ``prompt``, and the original video's first frame as the model's ``image``. A model
-without an ``image`` parameter (``wan2.7-t2v``) cannot remix: 400 naming why. The frame is
-stored as one of the caller's uploads; the new video records ``remixed_from_video_id``.
-The remix is an ordinary task: priced, held and charged as a new video of that model.
+new ``prompt``, and the original video's first frame (its thumbnail) as the model's
+``image``. A model without an ``image`` parameter (``wan2.7-t2v``) cannot remix: 400 naming
+why. The frame is stored as one of the caller's uploads; the new video records
+``remixed_from_video_id``. The remix is an ordinary task: priced, held and charged as a new
+video of that model.
 
 ``videos.edit``, ``extend`` and ``create_character`` need a model that takes a source video,
 which the catalog has none of: they are a 400 that says so.
@@ -27,11 +28,10 @@ from apiinone.api.render import FastJSON
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.openai_compat.bodies import parse_body
 from apiinone.openai_compat.config import POLL_AFTER_MS
-from apiinone.openai_compat.results import read_result, result_paths
-from apiinone.openai_compat.video_frames import FrameError, thumbnail
+from apiinone.openai_compat.results import result_paths
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT, load_video, video_object
 from apiinone.openai_compat.video_store import mark_remix
-from apiinone.openai_compat.videos import first_frame_param
+from apiinone.openai_compat.videos import first_frame_param, still
 from apiinone.storage.files import absolute_url, save_file
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit import create_task
@@ -102,11 +102,12 @@ async def remix_video(
     paths = result_paths(source)
     if not paths:
         raise InvalidRequest(f"Video {video_id} has no content to remix", param="video_id")
-    _, video = await read_result(gateway, paths[0])
     try:
-        frame = await thumbnail(video)
-    except FrameError as exc:
-        raise InvalidRequest(f"Video {video_id} cannot be read: {exc}", param="video_id") from exc
+        frame = await still(gateway, source, paths[0], "thumbnail")
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            f"Video {video_id} cannot be remixed: {exc.message}", param="video_id"
+        ) from exc
     stored = await save_file(
         gateway.db,
         gateway.store,

@@ -46,7 +46,14 @@ from apiinone.storage.files import list_task_files, save_file
 from apiinone.tasks.states import TERMINAL, Status
 from apiinone.tasks.submit import create_task
 
-__all__ = ["DEFAULT_SECONDS", "DEFAULT_SIZE", "first_frame_param", "router", "video_body"]
+__all__ = [
+    "DEFAULT_SECONDS",
+    "DEFAULT_SIZE",
+    "first_frame_param",
+    "router",
+    "still",
+    "video_body",
+]
 
 router = APIRouter(prefix="/v1/videos", tags=["openai"])
 
@@ -184,7 +191,7 @@ async def download_video(
     if not paths:
         raise NotFound(f"Video {video_id} has no content", param="video_id")
     if variant != "video":
-        return await _still(gateway, row, paths[0], variant)
+        return Response(await still(gateway, row, paths[0], variant), media_type="image/jpeg")
     stored = await open_result(gateway, paths[0])
     try:
         size = await gateway.store.size(stored.storage_key)
@@ -197,14 +204,14 @@ async def download_video(
     )
 
 
-async def _still(gateway: Gateway, row: Any, path: str, variant: str) -> Response:
+async def still(gateway: Gateway, row: Any, path: str, variant: str) -> bytes:
     """The thumbnail or spritesheet JPEG of the video at ``path``: cut once, then kept as a
     file of the video's task until the video expires (a delete takes it with the video)."""
     name = f"{variant}.jpg"
     kept = next((f for f in await list_task_files(gateway.db, row.id) if f.name == name), None)
     if kept is not None:
         try:
-            return Response(await gateway.store.get(kept.storage_key), media_type="image/jpeg")
+            return await gateway.store.get(kept.storage_key)
         except FileNotFoundError:
             pass  # swept between the two reads: cut it again
     stored, video = await read_result(gateway, path)
@@ -230,4 +237,4 @@ async def _still(gateway: Gateway, row: Any, path: str, variant: str) -> Respons
         data=jpeg,
         retention_seconds=max(1.0, left_ms / 1000),
     )
-    return Response(jpeg, media_type="image/jpeg")
+    return jpeg
