@@ -110,4 +110,6 @@ def test_errors(server: Server, make_account: Callable[..., Account]) -> None:
         image_task = c.get("/api/v1/tasks").json()["data"]["items"][0]["task_id"]
         assert c.get(f"/v1/videos/{image_task}").status_code == 404
         r = c.get(f"/v1/videos/{image_task}/content", params={"variant": "thumbnail"})
+        assert r.status_code == 404 and r.json()["error"]["param"] == "video_id"
+        r = c.get(f"/v1/videos/{image_task}/content", params={"variant": "gif"})
         assert r.status_code == 400 and r.json()["error"]["param"] == "variant"

@@ -127,8 +127,12 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("POST",   "/v1/images/generations",                                  401,   200,   200,   200),
     ("POST",   "/v1/images/edits",                                        401,   200,   200,   200),
     ("POST",   "/v1/videos",                                              401,   200,   200,   200),
+    ("GET",    "/v1/videos",                                              401,   200,   200,   200),
     ("GET",    "/v1/videos/{video_id}",                                   401,   404,   200,   404),
     ("GET",    "/v1/videos/{video_id}/content",                           401,   404,   200,   404),
+    ("DELETE", "/v1/videos/{video_id}",                                   401,   404,   200,   404),
+    ("POST",   "/v1/videos/{video_id}/remix",                             401,   404,   200,   404),
+    ("POST",   "/v1/videos/{action}",                                     401,   400,   400,   400),
     ("POST",   "/v1/video/generations",                                   401,   200,   200,   200),
     ("GET",    "/v1/video/generations/{task_id}",                         401,   404,   200,   404),
     ("POST",   "/v1/audio/speech",                                        401,   200,   200,   200),
@@ -387,6 +391,13 @@ def fresh_task(w: World, role: str) -> dict[str, str]:
     return {"task_id": create(w.owner, "/api/v1/images/generations", SLOW)}
 
 
+def fresh_video(w: World, role: str) -> dict[str, str]:
+    """A video of the owner's that has ended (failed: quick, and deletable)."""
+    video_id = create(w.owner, "/api/v1/videos/generations", {**VIDEO, "prompt": "sandbox:fail"})
+    assert wait(w.owner, video_id)["status"] == "FAILED"
+    return {"video_id": video_id}
+
+
 def fresh_account(w: World, role: str) -> dict[str, str]:
     return {"account_id": _account(w.admin, "throwaway", 10).id}
 
@@ -400,6 +411,13 @@ def fresh_session(w: World, role: str) -> tuple[httpx.Client, str]:
 def spare_key(w: World) -> Any:
     keys = _ok(w.owner.get("/api/v1/keys"))["items"]
     return next(k for k in keys if k["id"] == w.ids["key_id"])
+
+
+def owner_video(w: World) -> Any:
+    """Whether the owner's video and its file are still there."""
+    task = _ok(w.owner.get(f"/api/v1/tasks/{w.ids['video_id']}"))
+    shown = w.owner.get(f"/v1/videos/{w.ids['video_id']}").status_code
+    return shown, [httpx.get(url, timeout=30).status_code for url in task["response"]]
 
 
 def slow_task(w: World) -> Any:
@@ -551,6 +569,11 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/v1/videos"): Spec(json={"model": "kling-3", "prompt": "waves", "seconds": "4"}),
     ("GET", "/v1/videos/{video_id}"): Spec(),
+    ("DELETE", "/v1/videos/{video_id}"): Spec(fresh=fresh_video, guard=owner_video),
+    ("POST", "/v1/videos/{video_id}/remix"): Spec(json={"prompt": "waves again"}),
+    ("POST", "/v1/videos/{action}"): Spec(
+        json={}, fresh=lambda w, role: {"action": "edits"}, fresh_for=frozenset(ROLES)
+    ),
     ("POST", "/v1/video/generations"): Spec(json={"model": "kling-3", "prompt": "waves"}),
     ("GET", "/v1/video/generations/{task_id}"): Spec(alias={"task_id": "video_id"}),
     ("POST", "/v1/audio/speech"): Spec(
@@ -767,6 +790,9 @@ def test_api_lists_hold_no_item_of_the_owner(world: World, role: str) -> None:
     assert by_task["items"] == []
     by_model = _ok(c.get("/api/v1/tasks", params={"model": "chirp-v4-5", "limit": 100}))
     assert not {t["task_id"] for t in by_model["items"]} & mine["tasks"]
+    videos = c.get("/v1/videos", params={"limit": 100})
+    assert videos.status_code == 200, videos.text
+    assert not {v["id"] for v in videos.json()["data"]} & mine["tasks"]
 
 
 DASHBOARD_LISTS = ("/", "/tasks", "/keys", "/usage", "/usage.csv", "/webhooks", "/billing")

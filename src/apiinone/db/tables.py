@@ -198,6 +198,10 @@ tasks = Table(
     # A synchronous /v1 request's hash (key, path, body) on the tasks it made, while its
     # answer is owed: a retry of it attaches to them (openai_compat/attach.py).
     Column("request_fingerprint", String(64), nullable=True),
+    # OpenAI Videos: when the client deleted the video (its files go; the row and its ledger
+    # stay), and the video a remix was made from (openai_compat/video_store.py).
+    Column("deleted_at", BigInteger, nullable=True),
+    Column("remixed_from", String(40), nullable=True),
     Index("ix_tasks_due", "status", "next_run_at"),
     Index("ix_tasks_account", "account_id", "created_at"),
     Index("ix_tasks_account_status", "account_id", "status"),

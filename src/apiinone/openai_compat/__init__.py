@@ -3,7 +3,7 @@
 - ``GET /v1/models``, ``GET /v1/models/{id}``: the catalog in OpenAI's list shape;
 - ``POST /v1/images/generations``, ``POST /v1/images/edits``: OpenAI Images, synchronous
   (waits on the task engine);
-- ``POST /v1/videos``, ``GET /v1/videos/{id}``, ``GET /v1/videos/{id}/content``: OpenAI Videos;
+- ``/v1/videos``: OpenAI Videos (create, list, retrieve, delete, content, remix);
 - ``POST /v1/video/generations``, ``GET /v1/video/generations/{id}``: OneKeyModel (spec/003);
 - ``POST /v1/audio/speech``: OpenAI speech, answered with the audio bytes.
 
@@ -25,11 +25,12 @@ from apiinone.openai_compat import (
     models,
     speech,
     video_generations,
+    video_remix,
     videos,
 )
 
 __all__ = ["router"]
 
 router = APIRouter()
-for _module in (models, images, image_edits, videos, video_generations, speech):
+for _module in (models, images, image_edits, videos, video_remix, video_generations, speech):
     router.include_router(_module.router)

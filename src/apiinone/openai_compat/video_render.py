@@ -5,7 +5,8 @@
   ``queued | in_progress | succeeded | failed``, ``video_url`` once succeeded.
 
 Both read the same task rows (those of ``POST /api/v1/videos/generations``). A canceled task
-shows as ``failed`` with the code ``canceled``. Timestamps are Unix seconds.
+shows as ``failed`` with the code ``canceled``; a deleted video is a 404. Timestamps are
+Unix seconds.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ def _seconds(ms: int | None) -> int | None:
 
 
 async def load_video(gateway: Gateway, account_id: str, video_id: str) -> Any:
-    """The caller's video task; any other task id is a 404, as a missing one is."""
+    """The caller's video task; any other task id is a 404, as a missing or deleted one is."""
     row = await load_task(gateway, account_id, video_id)
-    if row.endpoint != VIDEO_ENDPOINT:
+    if row.endpoint != VIDEO_ENDPOINT or row.deleted_at is not None:
         raise NotFound(f"No video {video_id}", param="video_id")
     return row
 
@@ -87,7 +88,7 @@ def video_object(row: Row[Any], retention_seconds: float) -> dict[str, Any]:
         "prompt": params.get("prompt") if isinstance(params.get("prompt"), str) else None,
         "size": video_size_of(params),
         "seconds": "" if duration is None else str(duration),
-        "remixed_from_video_id": None,
+        "remixed_from_video_id": row.remixed_from,
         "error": _error(row),
     }
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from apiinone.db.engine import Database
 from apiinone.db.engine import now_ms as current_ms
@@ -26,6 +26,7 @@ from apiinone.storage.base import BlobStore
 __all__ = [
     "StoredFile",
     "absolute_url",
+    "delete_task_files",
     "get_file",
     "list_task_files",
     "safe_name",
@@ -185,6 +186,43 @@ async def sweep_expired(db: Database, store: BlobStore, now_ms: int, limit: int 
             await store.delete(row.storage_key)
         except Exception:
             log.exception("could not delete blob %s of expired file", row.storage_key)
+            continue
+        gone.append(row.id)
+    if not gone:
+        return 0
+    async with db.write() as conn:
+        result = await conn.execute(delete(files).where(files.c.id.in_(gone)))
+    return int(result.rowcount)
+
+
+async def delete_task_files(db: Database, store: BlobStore, task_id: str) -> int:
+    """Delete a task's files now; returns how many rows went.
+
+    They expire first, so they are invisible at once; a blob that cannot be deleted keeps
+    its (expired) row, and ``sweep_expired`` tries again.
+    """
+    now = current_ms()
+    async with db.write() as conn:
+        await conn.execute(
+            update(files)
+            .where(
+                (files.c.task_id == task_id)
+                & (files.c.expires_at.is_(None) | (files.c.expires_at > now))
+            )
+            .values(expires_at=now)
+        )
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(files.c.id, files.c.storage_key).where(files.c.task_id == task_id)
+            )
+        ).all()
+    gone: list[str] = []
+    for row in rows:
+        try:
+            await store.delete(row.storage_key)
+        except Exception:
+            log.exception("could not delete blob %s of task %s", row.storage_key, task_id)
             continue
         gone.append(row.id)
     if not gone:

@@ -45,6 +45,8 @@ class TaskRow(NamedTuple):
     started_at: int | None
     completed_at: int | None
     request_fingerprint: str | None
+    deleted_at: int | None
+    remixed_from: str | None
 
 
 COLUMNS = TaskRow._fields
