@@ -4,7 +4,6 @@ for a client that went away, and the error JSON for an exception no inner layer 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
@@ -13,9 +12,9 @@ import orjson
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apiinone.api.body import BodyReader, Checked
 from apiinone.api.errors import error_response, unexpected_response
-from apiinone.api.json_guard import check_json_body
-from apiinone.errors import APIError, InvalidRequest, PayloadTooLarge, RequestTimeout
+from apiinone.errors import APIError, InvalidRequest, PayloadTooLarge
 
 __all__ = ["RequestContextMiddleware"]
 
@@ -78,47 +77,23 @@ class RequestContextMiddleware:
             await error_response(refused)(scope, receive, send)
             return
 
-        limit = self.max_body_bytes
-        depth = self.max_json_depth
-        deadline = asyncio.get_running_loop().time() + self.body_timeout
-        has_body = chunked or bool(length)
-        received = 0
-        body_done = not has_body
-        parts: list[bytes] | None = [] if (json_typed or form_typed) and has_body else None
+        checked: Checked = "json" if json_typed else "form" if form_typed else None
         started = False
         finished = False
 
-        async def guarded_receive() -> Message:
-            nonlocal received, body_done
-            if body_done:
-                message = await receive()
-            else:
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        message = await receive()
-                except TimeoutError:
-                    raise RequestTimeout(
-                        f"The request body did not arrive within {self.body_timeout:g} seconds",
-                        headers={"Connection": "close"},
-                    ) from None
-            if message["type"] == "http.request":
-                if body_done:
-                    return message
-                chunk = message.get("body", b"")
-                received += len(chunk)
-                if received > limit:
-                    raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
-                if parts is not None and chunk:
-                    parts.append(chunk)
-                if not message.get("more_body", False):
-                    body_done = True
-                    if parts:
-                        _check_body(b"".join(parts), depth, form_typed)
-            elif message["type"] == "http.disconnect":
-                body_done = True
-                if not finished:
-                    _went_away(scope, state, started)
-            return message
+        def went_away() -> None:
+            if not finished:
+                _went_away(scope, state, started)
+
+        body = BodyReader(
+            receive,
+            expected=chunked or bool(length),
+            checked=checked,
+            max_bytes=self.max_body_bytes,
+            max_json_depth=self.max_json_depth,
+            timeout=self.body_timeout,
+            on_disconnect=went_away,
+        )
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started, finished
@@ -131,7 +106,7 @@ class RequestContextMiddleware:
                 decision = state.get("ratelimit")
                 if decision is not None:
                     headers.extend(h for h in decision.raw_headers() if h[0] not in present)
-                if not body_done and b"connection" not in present:
+                if not body.done and b"connection" not in present:
                     # The rest of an unread body would be taken for the next request, and a
                     # client that never sends it would hold the connection: close it.
                     headers.append((b"connection", b"close"))
@@ -141,7 +116,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, guarded_receive, send_with_headers)
+            await self.app(scope, body.receive, send_with_headers)
         except ClientDisconnect:
             _went_away(scope, state, started)  # nobody is left to answer
         except APIError as error:  # raised by the body's limits under a layer that let it pass
@@ -152,6 +127,8 @@ class RequestContextMiddleware:
             if started:
                 raise  # the answer is under way: the server closes the connection
             await unexpected_response(scope, exc)(scope, receive, send_with_headers)
+        finally:
+            body.close()
 
     async def _too_large(self, send: Send, request_id: bytes) -> None:
         body = orjson.dumps(
@@ -170,13 +147,6 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-def _check_body(raw: bytes, max_depth: int, form: bool) -> None:
-    if not form:
-        check_json_body(raw, max_depth)  # what the framework would parse as JSON
-    elif b"%00" in raw:
-        raise InvalidRequest("The form holds a NUL character (%00)")
 
 
 def _went_away(scope: Scope, state: dict[str, object], started: bool) -> None:
