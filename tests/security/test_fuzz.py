@@ -197,15 +197,24 @@ RECEIVERS = st.one_of(
     ),
     st.just("/billing/stripe/webhook"),
 )
+# Header values as HTTP carries them (no leading or trailing blanks, which the client refuses).
 HEADERS = st.dictionaries(
     st.sampled_from(["Stripe-Signature", "Content-Type", "webhook-id", "webhook-signature"]),
-    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120).map(str.strip),
 )
+
+
+def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """Arrays and objects of ``inner`` (a function: Hypothesis reads a lambda's source to
+    check that it recurses, and misreads one followed by another lambda)."""
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner)
+
+
 BODIES = st.one_of(
     st.binary(max_size=2000),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=50),
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner),
+        _containers,
         max_leaves=20,
     ).map(lambda v: json.dumps(v).encode()),
     st.builds(lambda t: json.dumps({"challenge": t}).encode(), st.text(max_size=40)),
@@ -226,7 +235,7 @@ def test_webhook_receivers_refuse_garbage(fuzz_server: Server, session: requests
 # The dashboard's JSON API (``/dashboard/api``, not in the OpenAPI document), as a session.
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner),
+    _containers,
     max_leaves=20,
 )
 RUN_PATHS = st.sampled_from(
