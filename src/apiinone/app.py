@@ -54,7 +54,7 @@ class GatewayApp(FastAPI):
 
     FastAPI puts its own layers (the server-error handler, exception telemetry, a body limit)
     around every user middleware; here the gateway's layers wrap all of them instead: request
-    ids, the body limit and rate-limit headers; idempotency keys (a request with one is
+    ids, the body's limits and rate-limit headers; idempotency keys (a request with one is
     authenticated and rate limited there, before its record is read or written); price
     overrides; then the fast lane, which answers chat, task submission and task polling
     itself. Every other request goes on into FastAPI as usual. The outermost layer turns an
@@ -72,7 +72,12 @@ class GatewayApp(FastAPI):
             app = FastLane(app)
         app = CatalogSync(app)
         app = IdempotencyMiddleware(app)
-        return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)
+        return RequestContextMiddleware(
+            app,
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+            body_timeout_seconds=settings.body_timeout_seconds,
+        )
 
 
 def create_app(settings: Settings) -> FastAPI:

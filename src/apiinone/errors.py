@@ -12,6 +12,7 @@ HTTP status and the ``type`` string of the error body::
     ├── PermissionDenied        403 permission_denied
     ├── NotFound                404 not_found
     ├── MethodNotAllowed        405 method_not_allowed
+    ├── RequestTimeout          408 request_timeout
     ├── IdempotencyConflict     409 idempotency_conflict
     ├── PayloadTooLarge         413 payload_too_large
     ├── RateLimited             429 rate_limit
@@ -42,6 +43,7 @@ __all__ = [
     "PayloadTooLarge",
     "PermissionDenied",
     "RateLimited",
+    "RequestTimeout",
     "ServerError",
     "ServiceUnavailable",
     "TooManyTasks",
@@ -108,6 +110,13 @@ class NotFound(APIError):
 class MethodNotAllowed(APIError):
     status = 405
     type = "method_not_allowed"
+
+
+class RequestTimeout(APIError):
+    """The request's body (or its headers) did not arrive in time; the connection is closed."""
+
+    status = 408
+    type = "request_timeout"
 
 
 class IdempotencyConflict(APIError):

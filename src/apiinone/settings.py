@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     test_credits: int = Field(default=10_000, ge=0)
     rate_limit_per_minute: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(
+        default=64, ge=2, le=512, description="levels of arrays and objects in a JSON body"
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="a request's whole body must arrive within this time"
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a request's headers must arrive within this time of its first byte "
+        "(of the connection, for its first request)",
+    )
     catalog_file: Path | None = None
     providers_file: Path | None = None
 

@@ -3,7 +3,8 @@
 Each generated request (valid and invalid ones) must get an answer that is not a 5xx, whose
 status code is documented for the operation, whose content type is documented, and whose
 body matches the documented schema. User routes run with a user key holding plenty of credits,
-admin routes with the admin key.
+admin routes with the admin key. The dashboard's JSON routes, which the document leaves out,
+get random bodies from a signed-in session: a 4xx in the error JSON, never a 5xx.
 
 Bounded by default (``FUZZ_EXAMPLES`` per operation, 8 unless set; ``make fuzz`` runs 500)
 with a fixed seed, so ``make test`` stays quick and reproducible.
@@ -15,6 +16,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from apiinone.app import create_app
 from apiinone.auth.secrets import generate_key
 from apiinone.settings import Settings
+from tests.dashboard.web import csrf, member
 from tests.support.server import Server, base_env
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
@@ -194,15 +197,24 @@ RECEIVERS = st.one_of(
     ),
     st.just("/billing/stripe/webhook"),
 )
+# Header values as HTTP carries them (no leading or trailing blanks, which the client refuses).
 HEADERS = st.dictionaries(
     st.sampled_from(["Stripe-Signature", "Content-Type", "webhook-id", "webhook-signature"]),
-    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120).map(str.strip),
 )
+
+
+def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """Arrays and objects of ``inner`` (a function: Hypothesis reads a lambda's source to
+    check that it recurses, and misreads one followed by another lambda)."""
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner)
+
+
 BODIES = st.one_of(
     st.binary(max_size=2000),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=50),
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner),
+        _containers,
         max_leaves=20,
     ).map(lambda v: json.dumps(v).encode()),
     st.builds(lambda t: json.dumps({"challenge": t}).encode(), st.text(max_size=40)),
@@ -218,3 +230,71 @@ def test_webhook_receivers_refuse_garbage(fuzz_server: Server, session: requests
         assert set(r.json()) == {"error"}, r.text
 
     run()
+
+
+# The dashboard's JSON API (``/dashboard/api``, not in the OpenAPI document), as a session.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    _containers,
+    max_leaves=20,
+)
+RUN_PATHS = st.sampled_from(
+    ["/api/v1/images/generations", "/api/v1/chat/completions", "/api/v1/audio/speech", "/x"]
+)
+DASHBOARD_CALLS = st.one_of(
+    st.tuples(
+        st.just("POST"),
+        st.sampled_from(["/dashboard/api/run", "/dashboard/api/quotes"]),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "path": RUN_PATHS | JSON_VALUES,
+                "body": st.fixed_dictionaries(
+                    {"model": st.sampled_from(["flux-2", "gemini", "tts-1", "nope"])},
+                    optional={"prompt": st.text(max_size=30), "n": JSON_VALUES},
+                )
+                | JSON_VALUES,
+                "mode": st.sampled_from(["live", "test"]) | JSON_VALUES,
+                "model": st.sampled_from(["flux-2", "gemini"]) | JSON_VALUES,
+            },
+        ).map(lambda v: json.dumps(v).encode())
+        | st.binary(max_size=200),
+    ),
+    st.tuples(
+        st.just("POST"),
+        st.just("/dashboard/api/uploads"),
+        JSON_VALUES.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=200),
+    ),
+    st.tuples(
+        st.sampled_from(["GET", "POST"]),
+        st.builds(
+            lambda kind, ident: f"/dashboard/api/{kind}/{ident}",
+            st.sampled_from(["models", "tasks"]),
+            st.text("abcdefghijklmnopqrstuvwxyz_0123456789-.%/", min_size=1, max_size=80),
+        ),
+        st.just(b""),
+    ),
+)
+
+
+def test_dashboard_json_routes_refuse_garbage(fuzz_server: Server) -> None:
+    with closing(member(fuzz_server, "fuzz-dashboard@example.com")) as browser:
+        token = csrf(browser)
+
+        @FUZZ_SETTINGS
+        @given(call=DASHBOARD_CALLS)
+        def run(call: tuple[str, str, bytes]) -> None:
+            method, path, body = call
+            if method == "POST" and path.startswith("/dashboard/api/tasks/"):
+                path += "/cancel"
+            r = browser.request(
+                method,
+                path,
+                content=body or None,
+                headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+            )
+            assert r.status_code < 500, (method, path, body, r.status_code, r.text)
+            if r.status_code >= 400:
+                assert set(r.json()) == {"error"}, r.text
+
+        run()

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 
+from apiinone.api.json_guard import check_json_body
 from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.auth.principal import Principal
 from apiinone.auth.secrets import hash_key
@@ -108,10 +109,12 @@ async def require_admin(principal: CurrentPrincipal) -> Principal:
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
 
 
-def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """Parse a request body that must be a JSON object, or raise a 400 saying why."""
+def parse_json_object(raw: bytes, *, max_depth: int) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object, or raise a 400 saying why
+    (``max_depth``: the ``max_json_depth`` setting; see ``json_guard``)."""
     if not raw:
         raise InvalidRequest("The request body is empty; send a JSON object")
+    check_json_body(raw, max_depth)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -123,7 +126,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The body parsed once with orjson; it must be a JSON object."""
-    return parse_json_object(await request.body())
+    settings = request.app.state.gateway.settings
+    return parse_json_object(await request.body(), max_depth=settings.max_json_depth)
 
 
 JSONBody = Annotated[dict[str, Any], Depends(json_body)]

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -68,6 +68,10 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error: APIError
+    if isinstance(exc.__cause__, APIError):
+        # FastAPI reports any failure while it reads a body as "error parsing the body"; one
+        # of the body's limits (size, arrival time, JSON nesting) says what it was.
+        return error_response(exc.__cause__)
     if exc.status_code == 404:
         error = NotFound(f"No route for {request.method} {request.url.path}")
     elif exc.status_code == 405:
@@ -89,6 +93,10 @@ def unexpected_response(scope: Scope, exc: BaseException) -> FastJSON:
     """A 500 in the error JSON for an exception nothing else handled, logged with its
     trace and the request id (the client sees only the id)."""
     request_id = str(scope.get("state", {}).get("request_id", "-"))
+    if isinstance(exc, ClientDisconnect):
+        # Not an error: the client closed its connection before its body arrived; the
+        # request layer logs that once. Nobody is left to read this answer.
+        return error_response(ServerError("The client disconnected"))
     log.error(
         "unhandled error request_id=%s %s %s: %s",
         request_id,

@@ -97,7 +97,11 @@ class FastLane:
         request = Request(scope, receive)
         gateway: Any = scope["app"].state.gateway
         try:
-            body = parse_json_object(await request.body()) if scope["method"] == "POST" else None
+            body = (
+                parse_json_object(await request.body(), max_depth=gateway.settings.max_json_depth)
+                if scope["method"] == "POST"
+                else None
+            )
             principal = await authenticate(request, gateway)
             response = await handler(request, gateway, principal, scope["path"], body)
         except APIError as error:

@@ -80,6 +80,8 @@ def serve(
     os.environ["APIINONE_DATA_DIR"] = str(settings.data_dir)
     os.environ["APIINONE_HOST"] = host
     os.environ["APIINONE_PORT"] = str(port)
+    from apiinone.api.http_protocol import protocol_factory
+
     uvicorn.run(
         "apiinone.app:factory",
         factory=True,
@@ -87,7 +89,8 @@ def serve(
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        # httptools, with a deadline on request headers (header_timeout_seconds)
+        http=protocol_factory(settings.header_timeout_seconds),
         log_level=settings.log_level,
         access_log=settings.access_log,
     )

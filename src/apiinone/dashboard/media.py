@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from apiinone.api.params import ascii_int
+
 __all__ = ["media_items", "split_cursor"]
 
 _KINDS = {
@@ -36,6 +38,7 @@ def split_cursor(value: str | None) -> tuple[int, str] | None:
     if not value:
         return None
     created, _, task_id = value.partition(":")
-    if not created.isdigit() or not task_id or len(task_id) > 40:
+    at = ascii_int(created)
+    if at is None or not task_id or len(task_id) > 40:
         return None
-    return int(created), task_id
+    return at, task_id

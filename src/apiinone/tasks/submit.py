@@ -61,20 +61,34 @@ def _own_file(gateway: Gateway, url: str) -> bool:
     return own_file_ref(gateway.settings.base_url, url) is not None
 
 
-def _check_arrays(value: Any, limit: int, path: str = "") -> None:
+_NESTS = (list, dict)
+
+
+def _check_arrays(body: Any, limit: int) -> None:
     """No array anywhere in the body (free-form fields too) has more than ``limit`` items:
-    a backstop behind the catalog's ``max_items``, whatever a catalog override says."""
-    if isinstance(value, list):
-        if len(value) > limit:
-            name = path or "body"
-            raise InvalidRequest(f"'{name}' must have at most {limit} items", param=path or None)
-        for index, item in enumerate(value):
-            if isinstance(item, (list, dict)):
-                _check_arrays(item, limit, f"{path}[{index}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, (list, dict)):
-                _check_arrays(item, limit, f"{path}.{key}" if path else str(key))
+    a backstop behind the catalog's ``max_items``, whatever a catalog override says.
+
+    An explicit stack, not recursion: the body's depth is bounded by ``max_json_depth``, but
+    a walk must not depend on that to stay within the interpreter's recursion limit."""
+    if not isinstance(body, _NESTS):
+        return
+    stack: list[tuple[Any, str]] = [(body, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, list):
+            if len(value) > limit:
+                name = path or "body"
+                raise InvalidRequest(
+                    f"'{name}' must have at most {limit} items", param=path or None
+                )
+            nested = [(v, f"{path}[{i}]") for i, v in enumerate(value) if isinstance(v, _NESTS)]
+        else:
+            nested = [
+                (v, f"{path}.{k}" if path else str(k))
+                for k, v in value.items()
+                if isinstance(v, _NESTS)
+            ]
+        stack.extend(reversed(nested))  # the first array in document order is reported first
 
 
 async def _check_urls(gateway: Gateway, model: ModelSpec, params: Mapping[str, Any]) -> None:

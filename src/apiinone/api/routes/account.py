@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import and_, select
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.params import EpochMsFrom, EpochMsUntil, ascii_int
 from apiinone.api.render import FastJSON, envelope, iso
 from apiinone.auth.accounts import get_account
 from apiinone.auth.powers import FULL_ACCESS, has_full_access
@@ -82,11 +83,12 @@ def ledger_row(row: Any) -> dict[str, Any]:
 def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 19:
+    after = ascii_int(value)
+    if after is None:
         raise InvalidRequest(
             "cursor is not valid; use next_cursor from a previous page", param="cursor"
         )
-    return int(value)
+    return after
 
 
 @router.get("/usage")
@@ -102,8 +104,8 @@ async def usage(
     model: Annotated[str | None, Query(max_length=120)] = None,
     task_id: Annotated[str | None, Query(max_length=64)] = None,
     mode: Annotated[Literal["live", "test"] | None, Query()] = None,
-    since: Annotated[int | None, Query(ge=0, description="ms since epoch, inclusive")] = None,
-    until: Annotated[int | None, Query(ge=0, description="ms since epoch, exclusive")] = None,
+    since: EpochMsFrom = None,
+    until: EpochMsUntil = None,
 ) -> FastJSON:
     """Ledger rows of the caller's account, newest first, with cursor pagination."""
     ledger_mode = mode or principal.mode

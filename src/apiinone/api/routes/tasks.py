@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.params import ascii_int
 from apiinone.api.render import FastJSON, envelope
 from apiinone.errors import InvalidRequest
 from apiinone.tasks import store
@@ -49,7 +50,10 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, task_id = raw.split(":", 1)
-        return int(created), task_id
+        at = ascii_int(created)
+        if at is None:
+            raise ValueError(created)
+        return at, task_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(
             "cursor is not valid; use next_cursor from a previous page", param="cursor"

@@ -82,8 +82,8 @@ async def _from_multipart(request: Request, max_bytes: int) -> tuple[bytes, str,
     return data, content_type, _file_name(filename, content_type)
 
 
-def _json_body(raw: bytes) -> tuple[str, str | None]:
-    body = parse_json_object(raw)
+def _json_body(raw: bytes, max_depth: int) -> tuple[str, str | None]:
+    body = parse_json_object(raw, max_depth=max_depth)
     unknown = sorted(set(body) - JSON_FIELDS)
     if unknown:
         raise InvalidRequest(f"Unknown field '{unknown[0]}'", param=unknown[0])
@@ -138,7 +138,7 @@ async def create_upload(
     if media == "multipart/form-data":
         data, content_type, name = await _from_multipart(request, max_bytes)
     elif media == "application/json" or media.endswith("+json"):
-        url, given = _json_body(await request.body())
+        url, given = _json_body(await request.body(), settings.max_json_depth)
         data, content_type = await fetch_input(
             gateway, url, account_id=principal.account_id, max_bytes=max_bytes, param="url"
         )

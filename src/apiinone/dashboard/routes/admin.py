@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
+from apiinone.api.params import MAX_EXPIRY_DAYS, ascii_int
 from apiinone.api.routes.tasks import PUBLIC_TO_INTERNAL
 from apiinone.auth.accounts import get_account, set_disabled
 from apiinone.auth.keys import list_keys
@@ -48,9 +49,12 @@ async def admin_home(request: Request, user: AdminUser) -> Response:
 
 @router.get("/users")
 async def users_page(
-    request: Request, user: AdminUser, gateway: GatewayDep, q: str = "", page_no: int = 1
+    request: Request,
+    user: AdminUser,
+    gateway: GatewayDep,
+    q: str = "",
+    page_no: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    page_no = max(1, min(page_no, 10_000))
     rows = await account_rows(
         gateway.db, search=q[:320] or None, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE
     )
@@ -317,8 +321,9 @@ async def create_codes(
     expires_days: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     expires_at = None
-    if expires_days.strip().isdigit() and int(expires_days) > 0:
-        expires_at = now_ms() + int(expires_days) * 86_400_000
+    days = ascii_int(expires_days.strip(), maximum=MAX_EXPIRY_DAYS)
+    if days:
+        expires_at = now_ms() + days * 86_400_000
     batch, codes = await create_batch(
         gateway.db,
         name=name.strip() or f"{count} code{'s' if count != 1 else ''} of {credits:,} credits",

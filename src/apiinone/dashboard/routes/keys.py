@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
+from apiinone.api.params import MAX_EXPIRY_DAYS
 from apiinone.api.routes.keys import check_models
 from apiinone.api.schemas import KeyCreate, KeyUpdate
 from apiinone.auth.keys import (
@@ -27,7 +28,7 @@ from apiinone.auth.powers import bound_update, within
 from apiinone.dashboard.deps import CsrfChecked, PageUser, User
 from apiinone.dashboard.web import page, redirect
 from apiinone.db.engine import now_ms
-from apiinone.errors import APIError, PermissionDenied
+from apiinone.errors import APIError, InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
 
 router = APIRouter(prefix="/keys", include_in_schema=False)
@@ -49,7 +50,10 @@ def _limits(
     models = [m.strip() for m in allowed_models.replace("\n", ",").split(",") if m.strip()]
     expires = None
     if expires_days.strip():
-        expires = now_ms() + int(float(expires_days) * 86_400_000)
+        days = float(expires_days)  # "abc": ValueError, answered as a form error
+        if not 0 < days <= MAX_EXPIRY_DAYS:  # nan and inf too
+            raise InvalidRequest(f"Expiry must be more than 0 and at most {MAX_EXPIRY_DAYS} days")
+        expires = now_ms() + int(days * 86_400_000)
     return {
         "allowed_models": models or None,
         "rate_limit_per_minute": int(rate_limit) if rate_limit.strip() else None,

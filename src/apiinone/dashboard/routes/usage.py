@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import GatewayDep
+from apiinone.api.params import ascii_int
 from apiinone.api.routes.account import ledger_row
 from apiinone.dashboard.deps import PageUser
 from apiinone.dashboard.queries import (
@@ -73,7 +74,7 @@ async def usage_page(
         gateway.db,
         user.account.id,
         filters,
-        before=int(before) if before.isdigit() and len(before) < 19 else None,
+        before=ascii_int(before),
         limit=PAGE_SIZE,
     )
     query = {
