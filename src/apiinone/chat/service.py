@@ -17,6 +17,7 @@ from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.catalog import validate_request
 from apiinone.chat.billing import StreamMeter, cost_from_usage, hold_for
 from apiinone.chat.relay import END, IDLE, Relay
+from apiinone.chat.request import ignored_by, prepare
 from apiinone.errors import (
     APIError,
     InvalidRequest,
@@ -85,7 +86,7 @@ def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, l
 
 async def _complete(
     gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], ChatProvider]:
     for index, channel in enumerate(channels):
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
         try:
@@ -95,13 +96,13 @@ async def _complete(
                 continue
             raise
         gateway.providers.report(channel.name, ok=True)
-        return result
+        return result, provider
     raise UpstreamError("No provider channel is available")
 
 
 async def _open_stream(
     gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
-) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None, ChatProvider]:
     for index, channel in enumerate(channels):
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
         iterator = provider.stream(request, ctx).__aiter__()
@@ -112,7 +113,7 @@ async def _open_stream(
                 continue
             raise
         gateway.providers.report(channel.name, ok=True)
-        return iterator, first
+        return iterator, first, provider
     raise UpstreamError("No provider channel is available")
 
 
@@ -121,8 +122,12 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     model = validated.model
     if not principal.allows_model(model.slug):
         raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
-    params: dict[str, Any] = validated.params
+    prepared = prepare(model, validated.params)
+    params = prepared.params
     options = params.get("stream_options") or {}
+    channels = _able(
+        gateway.providers.route_chat(model.slug, test=principal.is_test), params.get("n")
+    )
     request = ChatRequest(
         completion_id=CHAT_HOLD_PREFIX + secrets.token_urlsafe(18),
         model=model.slug,
@@ -130,9 +135,8 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         stream=bool(params.get("stream")),
         include_usage=bool(options.get("include_usage")),
         include_thoughts=params.get("include_thoughts") is not False,
-        reasoning_effort=str(params.get("reasoning_effort") or "high"),
+        reasoning_effort=prepared.reasoning_effort,
     )
-    channels = gateway.providers.route_chat(model.slug, test=principal.is_test)
     ceiling = hold_for(model, params)
     held = await gateway.holds.hold(
         account_id=principal.account_id,
@@ -147,7 +151,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     )
 
     if not request.stream:
-        result = await _or_release(
+        result, provider = await _or_release(
             gateway, held.hold_id, _complete(gateway, channels, request, ctx)
         )
         for choice in result.get("choices") or ():
@@ -160,11 +164,12 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         result["id"] = request.completion_id
         result["model"] = model.slug
         result["credits_consumed"] = cost
-        return FastJSON(result, headers={"X-Credits-Consumed": str(cost)})
+        headers = {"X-Credits-Consumed": str(cost)}
+        return FastJSON(result, headers=_with_ignored(headers, provider, body, prepared.dropped))
 
     meter = StreamMeter(model=model, params=params, ceiling=ceiling)
     # Fail (or fail over) before sending headers when a provider fails before its first chunk.
-    iterator, first = await _or_release(
+    iterator, first, provider = await _or_release(
         gateway, held.hold_id, _open_stream(gateway, channels, request, ctx)
     )
 
@@ -202,7 +207,37 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         await _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
         yield final
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=STREAM_HEADERS)
+    headers = _with_ignored(dict(STREAM_HEADERS), provider, body, prepared.dropped)
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+def _able(channels: list[Channel], n: Any) -> list[Channel]:
+    """The channels that can give ``n`` choices in one request; a 400 naming the limit when
+    none can."""
+    wanted = int(n or 1)
+    able = [c for c in channels if _most_choices(c) >= wanted]
+    if able or not channels:
+        return able or channels
+    limit = max(_most_choices(c) for c in channels)
+    raise InvalidRequest(
+        f"'n' must be at most {limit} for this model (its provider gives at most {limit} "
+        "choices per request)",
+        param="n",
+    )
+
+
+def _most_choices(channel: Channel) -> int:
+    provider: ChatProvider = channel.provider  # type: ignore[assignment]
+    return provider.max_choices
+
+
+def _with_ignored(
+    headers: dict[str, str], provider: ChatProvider, body: Any, dropped: tuple[str, ...]
+) -> dict[str, str]:
+    ignored = ignored_by(provider, body, dropped)
+    if ignored:
+        headers["X-Ignored-Params"] = ignored
+    return headers
 
 
 async def _close_and_settle(
