@@ -21,7 +21,7 @@ from apiinone.billing.ledger_sql import hold_steps, settle_steps
 from apiinone.db.engine import Database
 from apiinone.db.group_writer import GroupWriter
 from apiinone.db.pg_group_writer import PgGroupWriter
-from apiinone.db.steps import Steps
+from apiinone.db.steps import Steps, run_connection
 from apiinone.db.tables import holds
 
 __all__ = ["CHAT_HOLD_PREFIX", "HoldBook", "release_stale_chat_holds"]
@@ -43,8 +43,11 @@ class HoldBook:
         key_id: str | None = None,
         task_id: str | None = None,
         model: str | None = None,
+        minimum: int | None = None,
     ) -> HoldResult:
-        """Reserve ``amount`` credits (402 when the balance cannot cover it)."""
+        """Reserve ``amount`` credits (402 when the balance cannot cover it). With
+        ``minimum``, as much of ``amount`` as the balance and the key's spend cap allow, and
+        at least ``minimum``: the result's ``amount`` says how much."""
         op = partial(
             hold_steps,
             account_id=account_id,
@@ -53,6 +56,7 @@ class HoldBook:
             key_id=key_id,
             task_id=task_id,
             model=model,
+            minimum=minimum,
         )
         work = asyncio.ensure_future(self._hold(op))
         self._in_flight.add(work)
@@ -78,7 +82,10 @@ class HoldBook:
             held: HoldResult = await self.writer.run_steps(op)
             return held
         async with self.db.write() as conn:
-            return await hold(conn, **op.keywords)
+            if op.keywords.get("minimum") is not None:
+                flexible: HoldResult = await run_connection(conn, op())
+                return flexible
+            return await hold(conn, **{k: v for k, v in op.keywords.items() if k != "minimum"})
 
     def _release_orphan(self, work: asyncio.Future[HoldResult]) -> None:
         if work.cancelled() or work.exception() is not None:

@@ -15,7 +15,7 @@ from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
 from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.catalog import validate_request
-from apiinone.chat.billing import StreamMeter, cost_from_usage, hold_for
+from apiinone.chat.billing import StreamMeter, cost_from_usage, plan_hold
 from apiinone.chat.relay import END, IDLE, Relay
 from apiinone.chat.request import ignored_by, prepare
 from apiinone.errors import (
@@ -128,23 +128,29 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     channels = _able(
         gateway.providers.route_chat(model.slug, test=principal.is_test), params.get("n")
     )
+    completion_id = CHAT_HOLD_PREFIX + secrets.token_urlsafe(18)
+    plan = plan_hold(model, params)
+    held = await gateway.holds.hold(
+        account_id=principal.account_id,
+        mode=principal.mode,
+        amount=plan.amount,
+        key_id=principal.key_id,
+        task_id=completion_id,
+        model=model.slug,
+        minimum=plan.minimum,
+    )
+    ceiling = held.amount
+    cap = plan.output_cap(model, ceiling)
+    if cap is not None:  # the balance pays for fewer tokens than the default: ask no more
+        params = {**params, "max_tokens": cap}
     request = ChatRequest(
-        completion_id=CHAT_HOLD_PREFIX + secrets.token_urlsafe(18),
+        completion_id=completion_id,
         model=model.slug,
         params=params,
         stream=bool(params.get("stream")),
         include_usage=bool(options.get("include_usage")),
         include_thoughts=params.get("include_thoughts") is not False,
         reasoning_effort=prepared.reasoning_effort,
-    )
-    ceiling = hold_for(model, params)
-    held = await gateway.holds.hold(
-        account_id=principal.account_id,
-        mode=principal.mode,
-        amount=ceiling,
-        key_id=principal.key_id,
-        task_id=request.completion_id,
-        model=model.slug,
     )
     ctx = ProviderContext(
         session=gateway.session, fetch=_no_fetch, speed=gateway.settings.sandbox_speed
