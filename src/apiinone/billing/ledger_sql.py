@@ -13,7 +13,9 @@ A hold may be flexible (``minimum`` given, as for a chat without ``max_tokens``)
 much of ``amount`` as the balance and the key's spend cap allow, and at least ``minimum``
 (402 below it, or 403 when the key's cap is what stops it). On PostgreSQL the statement that
 takes it (``_PG_FLEX_HOLD``) finds that amount itself; the portable steps read the balance
-and the cap's room first (one statement) and take it with the same conditional update.
+and the cap's room first (one statement) and take it with the same conditional update. On
+SQLite they first try the most, in the statements of a fixed hold, since a balance that pays
+for it is the common case.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ _CAP = (
     "UPDATE api_keys SET spent = spent + ? "
     "WHERE id = ? AND (spend_cap IS NULL OR spent + ? <= spend_cap) RETURNING id"
 )
+_GIVE_BACK = "UPDATE wallets SET balance = balance + ?, held = held - ? WHERE id = ?"
 _ROOM = (
     "SELECT w.id, w.balance, (SELECT k.spend_cap - k.spent FROM api_keys k"
     " WHERE k.id = ? AND k.spend_cap IS NOT NULL) FROM wallets w"
@@ -249,6 +252,16 @@ def _flexible(
         if not fused[2]:
             raise PermissionDenied("This API key has reached its spend cap")
         return HoldResult(hold_id=hold_id, amount=int(fused[3]), balance_after=int(fused[1]))
+    if fused is SKIPPED:
+        # SQLite: the common case first, a balance (and cap) that pays for the most, in the
+        # statements of a fixed hold; the key's cap allowing less gives the debit back.
+        row = yield _TAKE_FROM, (most, most, account_id, mode, most)
+        if row is not None:
+            wallet_id, balance = int(row[0]), int(row[1])
+            if key_id is None or most == 0 or (yield _CAP, (most, key_id, most)) is not None:
+                ids = (hold_id, task_id, key_id, model, now)
+                return (yield from _write_hold(account_id, wallet_id, mode, most, balance, ids))
+            yield _GIVE_BACK, (most, most, wallet_id)
     row = yield _ROOM, (key_id, account_id, mode)
     if row is None:
         wallet_id, balance, room = (yield from _wallet_id(account_id, mode)), 0, None
@@ -272,10 +285,23 @@ def _flexible(
         within_cap = yield _CAP, (amount, key_id, amount)
         if within_cap is None:
             raise PermissionDenied("This API key has reached its spend cap")
-    yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now)
     ids = (hold_id, task_id, key_id, model, now)
-    yield _ROW, (account_id, wallet_id, mode, "hold", -amount, amount, int(taken[0]), *ids)
-    return HoldResult(hold_id=hold_id, amount=amount, balance_after=int(taken[0]))
+    return (yield from _write_hold(account_id, wallet_id, mode, amount, int(taken[0]), ids))
+
+
+def _write_hold(
+    account_id: str,
+    wallet_id: int,
+    mode: str,
+    amount: int,
+    balance: int,
+    ids: tuple[str, str | None, str | None, str | None, int],
+) -> Steps:
+    """The hold's row and its ledger row, once the wallet (and the key's cap) were debited."""
+    hold_id, task_id, key_id, model, now = ids
+    yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now)
+    yield _ROW, (account_id, wallet_id, mode, "hold", -amount, amount, balance, *ids)
+    return HoldResult(hold_id=hold_id, amount=amount, balance_after=balance)
 
 
 def settle_steps(hold_id: str, spend: int | None) -> Steps:
