@@ -82,7 +82,7 @@ def test_unknown_route_404_and_wrong_method_405(
         assert r.status_code == 405 and error_of(r)["type"] == "method_not_allowed"
         assert "GET" in r.headers.get("allow", "")
         r = c.get("/api/v1/models/no-such-model")
-        assert r.status_code == 404 and error_of(r)["param"] == "slug"
+        assert r.status_code == 404 and error_of(r)["param"] == "model"
 
 
 def test_every_response_has_a_request_id(server: Server) -> None:

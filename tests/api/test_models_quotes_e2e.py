@@ -106,7 +106,7 @@ def test_quote_returns_the_validation_error_the_endpoint_would_give(
         r = c.post(
             "/api/v1/quotes", json={"path": IMAGES, "body": {"model": "nope", "prompt": "abc"}}
         )
-        assert r.status_code == 400 and error_of(r)["param"] == "model"
+        assert r.status_code == 404 and error_of(r)["param"] == "model"
         r = c.post(
             "/api/v1/quotes",
             json={"path": IMAGES, "body": {"model": "flux-2", "prompt": "abc", "bogus": 1}},

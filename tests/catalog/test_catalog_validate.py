@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apiinone.catalog import Catalog, ValidatedRequest, validate_request
-from apiinone.errors import InvalidRequest
+from apiinone.errors import InvalidRequest, NotFound
 
 IMAGES = "/api/v1/images/generations"
 VIDEOS = "/api/v1/videos/generations"
@@ -55,9 +55,11 @@ def test_body_must_be_an_object(catalog: Catalog) -> None:
     assert fails(catalog, IMAGES, ["flux-2"]).param is None
 
 
-def test_unknown_model_lists_the_endpoints_models(catalog: Catalog) -> None:
-    err = fails(catalog, IMAGES, {"model": "dall-e-9", "prompt": "a cat"})
-    assert err.param == "model"
+def test_unknown_model_is_not_found_and_lists_the_endpoints_models(catalog: Catalog) -> None:
+    with pytest.raises(NotFound) as info:
+        validate_request(catalog, IMAGES, {"model": "dall-e-9", "prompt": "a cat"})
+    err = info.value
+    assert err.param == "model" and err.status == 404
     assert err.message.startswith("Unknown model 'dall-e-9'. Models on this endpoint: flux-2, ")
 
 

@@ -2,7 +2,7 @@
 
 It answers in the documented format: a ``chat.completion`` object, or a
 ``text/event-stream`` of ``chat.completion.chunk`` objects ending with ``data: [DONE]``
-(with a usage chunk first when ``stream_options.include_usage`` is set). Behaviour is chosen
+(with a usage chunk first when ``stream_options.include_usage`` is set); ``n`` choices. Behaviour is chosen
 by words in the last message:
 
 - ``fake:slow``      stream 40 chunks, 0.1 s apart (for disconnect tests)
@@ -83,11 +83,12 @@ class FakeOpenAI:
             "model": body["model"],
             "choices": [
                 {
-                    "index": 0,
+                    "index": index,
                     "message": {"role": "assistant", "content": text},
                     "finish_reason": "stop",
                     "logprobs": None,
                 }
+                for index in range(int(body.get("n") or 1))
             ],
             "usage": {
                 "prompt_tokens": 11,

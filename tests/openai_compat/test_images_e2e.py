@@ -112,7 +112,7 @@ def test_failed_prompt_is_502_and_refunded(
 
 def test_bad_requests(server: Server, make_account: Callable[..., Account]) -> None:
     client = sdk(server, make_account().key)
-    with pytest.raises(openai.BadRequestError) as caught:
+    with pytest.raises(openai.NotFoundError) as caught:
         client.images.generate(model="dall-e-3", prompt="a cat")
     assert caught.value.param == "model" and "flux-2" in caught.value.message
     with pytest.raises(openai.BadRequestError) as caught:

@@ -27,7 +27,7 @@ def test_speech_returns_mp3(server: Server, make_account: Callable[..., Account]
 
 def test_speech_refusals(server: Server, make_account: Callable[..., Account]) -> None:
     client = sdk(server, make_account().key)
-    with pytest.raises(openai.BadRequestError) as caught:
+    with pytest.raises(openai.NotFoundError) as caught:
         client.audio.speech.create(model="tts-1", voice="alloy", input="hi")
     assert caught.value.param == "model" and "elevenlabs-v3" in caught.value.message
     with pytest.raises(openai.BadRequestError) as caught:

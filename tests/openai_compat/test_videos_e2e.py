@@ -91,7 +91,7 @@ def test_failure_shows_in_the_video(server: Server, make_account: Callable[..., 
 def test_errors(server: Server, make_account: Callable[..., Account]) -> None:
     acc = make_account(credits=1000)
     client = sdk(server, acc.key)
-    with pytest.raises(openai.BadRequestError) as caught:
+    with pytest.raises(openai.NotFoundError) as caught:
         client.videos.create(model="sora-2", prompt="a cat")
     assert caught.value.param == "model" and "kling-3" in caught.value.message
     validate(caught.value.response.json(), "error_response")

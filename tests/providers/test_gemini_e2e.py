@@ -17,7 +17,10 @@ from openai import AsyncOpenAI
 
 from apiinone.auth.secrets import generate_key
 from apiinone.catalog import chat_cost, load_catalog
+from apiinone.providers.chat import OPENAI_PROPERTIES
+from apiinone.providers.gemini.translate import GeminiOptions, carried
 from tests.fakes.gemini import FakeGemini
+from tests.support.openai_request import example, request_properties
 from tests.support.openai_schema import validate
 from tests.support.server import Server, base_env
 
@@ -249,3 +252,38 @@ async def test_the_key_never_appears_in_the_server_log(gateway: Gateway) -> None
     assert "providers: 1 models have channels" in log  # the log is the gateway's, at debug level
     assert SECRET not in log
     assert all(SECRET not in text for text in gateway.texts)
+
+
+async def test_openai_properties_are_mapped_or_named_ignored(gateway: Gateway) -> None:
+    """Every property of OpenAI's chat request (from OpenAI's schema) on a Gemini channel:
+    mapped where Gemini has an equivalent, the rest named in X-Ignored-Params."""
+    sent = {
+        name: example(schema, full=True)
+        for name, schema in request_properties("CreateChatCompletionRequest").items()
+        if name not in ("model", "stream", "messages")
+    }
+    sent["reasoning_effort"] = "medium"
+    async with gateway.sdk() as sdk:
+        raw = await sdk.chat.completions.with_raw_response.create(
+            model="gemini",
+            messages=[{"role": "user", "content": "Say hi"}],
+            extra_body=sent,
+        )
+        assert raw.http_response.status_code == 200
+        ignored = set(raw.headers["x-ignored-params"].split(", "))
+        given = (set(sent) | {"stream_options.include_obfuscation"}) & OPENAI_PROPERTIES
+        assert ignored == given - carried(GeminiOptions())
+        assert "temperature" not in ignored and "logprobs" in ignored
+        config = gateway.fake.requests[-1].body["generationConfig"]
+        assert config["thinkingConfig"]["thinkingLevel"] == "high"  # medium onto gemini's high
+        assert config["temperature"] == sent["temperature"]
+        assert raw.parse().choices[0].logprobs is None
+        two = await sdk.chat.completions.create(
+            model="gemini", messages=[{"role": "user", "content": "Say hi"}], n=2
+        )
+        assert [c.index for c in two.choices] == [0, 1]
+        with pytest.raises(openai.BadRequestError) as caught:
+            await sdk.chat.completions.create(
+                model="gemini", messages=[{"role": "user", "content": "Say hi"}], n=9
+            )
+        assert caught.value.param == "n" and "at most 8" in caught.value.message

@@ -31,7 +31,7 @@ from apiinone.billing.ledger_sql import hold_steps, settle_steps
 from apiinone.db.engine import Database
 from apiinone.db.group_writer import GroupWriter
 from apiinone.db.pg_group_writer import PgGroupWriter
-from apiinone.db.steps import Steps
+from apiinone.db.steps import Steps, run_connection
 from apiinone.db.tables import hold_leases, holds
 
 __all__ = ["CHAT_HOLD_PREFIX", "HoldBook", "new_owner", "release_stale_chat_holds"]
@@ -68,8 +68,11 @@ class HoldBook:
         key_id: str | None = None,
         task_id: str | None = None,
         model: str | None = None,
+        minimum: int | None = None,
     ) -> HoldResult:
-        """Reserve ``amount`` credits (402 when the balance cannot cover it)."""
+        """Reserve ``amount`` credits (402 when the balance cannot cover it). With
+        ``minimum``, as much of ``amount`` as the balance and the key's spend cap allow, and
+        at least ``minimum``: the result's ``amount`` says how much."""
         op = partial(
             hold_steps,
             account_id=account_id,
@@ -79,6 +82,7 @@ class HoldBook:
             task_id=task_id,
             model=model,
             owner=self.owner,
+            minimum=minimum,
         )
         work = asyncio.ensure_future(self._hold(op))
         self._in_flight.add(work)
@@ -111,7 +115,11 @@ class HoldBook:
             held: HoldResult = await self.writer.run_steps(op)
         else:
             async with self.db.write() as conn:
-                held = await hold(conn, **op.keywords)
+                if op.keywords.get("minimum") is not None:
+                    held = await run_connection(conn, op())
+                else:
+                    fixed = {k: v for k, v in op.keywords.items() if k != "minimum"}
+                    held = await hold(conn, **fixed)
         self.open.add(held.hold_id)
         return held
 

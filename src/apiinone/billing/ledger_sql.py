@@ -8,6 +8,14 @@ same cases. On PostgreSQL, where each statement is a network round trip, a hold 
 settlement each begin with one statement that does all of their common case
 (``_PG_HOLD``, ``_PG_SETTLE``: data-modifying CTEs); only when it finds nothing to do do they
 go on with the portable steps, which then decide (a first hold, a refusal, a repeat).
+
+A hold may be flexible (``minimum`` given, as for a chat without ``max_tokens``): it takes as
+much of ``amount`` as the balance and the key's spend cap allow, and at least ``minimum``
+(402 below it, or 403 when the key's cap is what stops it). On PostgreSQL the statement that
+takes it (``_PG_FLEX_HOLD``) finds that amount itself; the portable steps read the balance
+and the cap's room first (one statement) and take it with the same conditional update. On
+SQLite they first try the most, in the statements of a fixed hold, since a balance that pays
+for it is the common case.
 """
 
 from __future__ import annotations
@@ -36,6 +44,12 @@ _TAKE_FROM = (
 _CAP = (
     "UPDATE api_keys SET spent = spent + ? "
     "WHERE id = ? AND (spend_cap IS NULL OR spent + ? <= spend_cap) RETURNING id"
+)
+_GIVE_BACK = "UPDATE wallets SET balance = balance + ?, held = held - ? WHERE id = ?"
+_ROOM = (
+    "SELECT w.id, w.balance, (SELECT k.spend_cap - k.spent FROM api_keys k"
+    " WHERE k.id = ? AND k.spend_cap IS NOT NULL) FROM wallets w"
+    " WHERE w.account_id = ? AND w.mode = ?"
 )
 _NEW_HOLD = (
     "INSERT INTO holds (id, account_id, wallet_id, key_id, amount, captured, status, task_id,"
@@ -86,6 +100,44 @@ WITH w AS (
     FROM h, w
 )
 SELECT w.id, w.balance, EXISTS (SELECT 1 FROM h) FROM (SELECT 1) AS one LEFT JOIN w ON true
+"""
+# PostgreSQL's flexible hold in one statement: $1 to $8 as in _PG_HOLD ($1 is the most to
+# take), $9 the least, $10 the owner (or NULL). The amount is the least of $1, the balance and
+# the key's room under its spend cap, read in the statement's snapshot; the wallet's update
+# checks it again against the row it writes, so a balance another replica just lowered is
+# never overdrawn (nothing is written then, and the portable steps decide afresh). One row:
+# wallet, balance after, whether the hold was written, and the amount.
+_PG_FLEX_HOLD = """
+WITH a AS (
+    SELECT wallets.id, LEAST($1::bigint, wallets.balance, COALESCE(
+        (SELECT spend_cap - spent FROM api_keys WHERE id = $4::text AND spend_cap IS NOT NULL),
+        $1::bigint)) AS amount
+    FROM wallets WHERE account_id = $2 AND mode = $3
+), w AS (
+    UPDATE wallets SET balance = wallets.balance - a.amount, held = wallets.held + a.amount
+    FROM a WHERE wallets.id = a.id AND a.amount >= $9::bigint AND wallets.balance >= a.amount
+    RETURNING wallets.id, wallets.balance, a.amount
+), k AS (
+    UPDATE api_keys SET spent = spent + w.amount FROM w
+    WHERE api_keys.id = $4::text AND w.amount > 0
+      AND (spend_cap IS NULL OR spent + w.amount <= spend_cap)
+    RETURNING api_keys.id
+), h AS (
+    INSERT INTO holds (id, account_id, wallet_id, key_id, amount, captured, status, task_id,
+                       model, created_at, owner)
+    SELECT $5, $2, w.id, $4::text, w.amount, 0, 'held', $6::text, $7::text, $8::bigint,
+           $10::text
+    FROM w WHERE $4::text IS NULL OR w.amount = 0 OR EXISTS (SELECT 1 FROM k)
+    RETURNING wallet_id
+), l AS (
+    INSERT INTO ledger (account_id, wallet_id, mode, kind, amount, held_delta, balance_after,
+                        hold_id, task_id, key_id, model, reason, created_at)
+    SELECT $2, h.wallet_id, $3, 'hold', -w.amount, w.amount, w.balance, $5, $6::text,
+           $4::text, $7::text, NULL, $8::bigint
+    FROM h, w
+)
+SELECT w.id, w.balance, EXISTS (SELECT 1 FROM h), w.amount
+FROM (SELECT 1) AS one LEFT JOIN w ON true
 """
 # PostgreSQL's settlement in one statement: $1 status, $2 now, $3 spend (NULL: all of the
 # hold), $4 hold id. One row: whether it settled (false when the hold is not open or the
@@ -142,13 +194,18 @@ def hold_steps(
     task_id: str | None = None,
     model: str | None = None,
     owner: str | None = None,
+    minimum: int | None = None,
 ) -> Steps:
-    """As ``ledger.hold``: reserve ``amount`` or raise 402 (403 past the key's spend cap).
+    """As ``ledger.hold``: reserve ``amount`` or raise 402 (403 past the key's spend cap);
+    with ``minimum``, as much of ``amount`` as can be paid, and at least ``minimum``.
     ``owner``: the process whose lease keeps the hold (chat holds, ``billing/hold_lease.py``)."""
     if amount < 0:
         raise ValueError("a hold cannot be negative")
     hold_id = "hold_" + secrets.token_urlsafe(16)
     now = _now_ms()
+    if minimum is not None:
+        names = (key_id, hold_id, task_id, model, now)
+        return (yield from _flexible(account_id, mode, amount, minimum, names, owner))
     fused = yield PgStep(
         _PG_HOLD, (amount, account_id, mode, key_id, hold_id, task_id, model, now, owner)
     )
@@ -180,6 +237,80 @@ def hold_steps(
     yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now, owner)
     where = (hold_id, task_id, key_id, model, now)
     yield _ROW, (account_id, wallet_id, mode, "hold", -amount, amount, balance, *where)
+    return HoldResult(hold_id=hold_id, amount=amount, balance_after=balance)
+
+
+def _flexible(
+    account_id: str,
+    mode: str,
+    most: int,
+    least: int,
+    names: tuple[str | None, str, str | None, str | None, int],
+    owner: str | None = None,
+) -> Steps:
+    """A flexible hold: between ``least`` and ``most``, as much as the balance and the key's
+    spend cap allow."""
+    if not 0 <= least <= most:
+        raise ValueError("a flexible hold needs 0 <= minimum <= amount")
+    key_id, hold_id, task_id, model, now = names
+    params = (most, account_id, mode, key_id, hold_id, task_id, model, now, least, owner)
+    fused = yield PgStep(_PG_FLEX_HOLD, params)
+    if fused is not SKIPPED and fused[0] is not None:
+        if not fused[2]:
+            raise PermissionDenied("This API key has reached its spend cap")
+        return HoldResult(hold_id=hold_id, amount=int(fused[3]), balance_after=int(fused[1]))
+    if fused is SKIPPED:
+        # SQLite: the common case first, a balance (and cap) that pays for the most, in the
+        # statements of a fixed hold; the key's cap allowing less gives the debit back.
+        row = yield _TAKE_FROM, (most, most, account_id, mode, most)
+        if row is not None:
+            wallet_id, balance = int(row[0]), int(row[1])
+            if key_id is None or most == 0 or (yield _CAP, (most, key_id, most)) is not None:
+                ids = (hold_id, task_id, key_id, model, now)
+                return (
+                    yield from _write_hold(account_id, wallet_id, mode, most, balance, ids, owner)
+                )
+            yield _GIVE_BACK, (most, most, wallet_id)
+    row = yield _ROOM, (key_id, account_id, mode)
+    if row is None:
+        wallet_id, balance, room = (yield from _wallet_id(account_id, mode)), 0, None
+    else:
+        wallet_id, balance, room = int(row[0]), int(row[1]), row[2]
+    amount = min(most, balance, most if room is None else int(room))
+    if amount < least:
+        if room is not None and int(room) < least <= balance:
+            raise PermissionDenied("This API key has reached its spend cap")
+        raise InsufficientCredits(
+            f"Insufficient credits: this request needs at least {least} credits. "
+            "Top up to continue."
+        )
+    taken = yield _TAKE, (amount, amount, wallet_id, amount)
+    if taken is None:
+        raise InsufficientCredits(
+            f"Insufficient credits: this request needs at least {least} credits. "
+            "Top up to continue."
+        )
+    if key_id is not None and amount > 0:
+        within_cap = yield _CAP, (amount, key_id, amount)
+        if within_cap is None:
+            raise PermissionDenied("This API key has reached its spend cap")
+    ids = (hold_id, task_id, key_id, model, now)
+    return (yield from _write_hold(account_id, wallet_id, mode, amount, int(taken[0]), ids, owner))
+
+
+def _write_hold(
+    account_id: str,
+    wallet_id: int,
+    mode: str,
+    amount: int,
+    balance: int,
+    ids: tuple[str, str | None, str | None, str | None, int],
+    owner: str | None,
+) -> Steps:
+    """The hold's row and its ledger row, once the wallet (and the key's cap) were debited."""
+    hold_id, task_id, key_id, model, now = ids
+    yield _NEW_HOLD, (hold_id, account_id, wallet_id, key_id, amount, task_id, model, now, owner)
+    yield _ROW, (account_id, wallet_id, mode, "hold", -amount, amount, balance, *ids)
     return HoldResult(hold_id=hold_id, amount=amount, balance_after=balance)
 
 

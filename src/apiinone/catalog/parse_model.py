@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .openai_chat import openai_chat_params
 from .parse_params import parse_fields
 from .parse_price import parse_price
 from .reader import TableReader
@@ -43,7 +44,8 @@ CALLBACK_URL = ParamSpec(
 
 
 def parse_model(raw: object, *, index: int) -> ModelSpec:
-    """Parse one model. Async kinds always accept ``callback_url`` and list ``webhook``."""
+    """Parse one model. Async kinds always accept ``callback_url`` and list ``webhook``; chat
+    models take every property of OpenAI's chat request they do not define themselves."""
     slug = raw.get("slug") if isinstance(raw, dict) else None
     name = slug if isinstance(slug, str) else f"models[{index}]"
     r = TableReader(raw, model=name, where="", allowed=MODEL_KEYS)
@@ -71,6 +73,9 @@ def parse_model(raw: object, *, index: int) -> ModelSpec:
                 "is a reserved name (the model field and price key)", f"params.{reserved}"
             )
     capabilities = r.texts("capabilities")
+    if kind == "chat":
+        for shared, spec in openai_chat_params().items():
+            params.setdefault(shared, spec)
     if kind in ASYNC_KINDS:
         params.setdefault("callback_url", CALLBACK_URL)
         if "webhook" not in capabilities:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apiinone.errors import InvalidRequest
+from apiinone.errors import InvalidRequest, NotFound
 
 from .catalog import Catalog, Resolved, normalise_endpoint
 from .spec import ModelSpec
@@ -28,7 +28,8 @@ class ValidatedRequest:
 
 
 def validate_request(catalog: Catalog, endpoint_path: str, body: object) -> ValidatedRequest:
-    """Check ``body`` for ``endpoint_path`` or raise :class:`InvalidRequest` naming the field."""
+    """Check ``body`` for ``endpoint_path`` or raise :class:`InvalidRequest` naming the field
+    (:class:`NotFound` for a model no name in the catalog answers to)."""
     if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
         raise InvalidRequest("The request body must be a JSON object")
     resolved = _resolve(catalog, normalise_endpoint(endpoint_path), body)
@@ -69,9 +70,7 @@ def _resolve(catalog: Catalog, endpoint: str, body: dict[str, object]) -> Resolv
     shown = name if len(name) <= _SHOWN_NAME else name[:_SHOWN_NAME] + "..."
     resolved = catalog.get(name, endpoint)
     if resolved is None:
-        raise InvalidRequest(
-            f"Unknown model '{shown}'. Models on this endpoint: {listed}", param="model"
-        )
+        raise NotFound(f"Unknown model '{shown}'. Models on this endpoint: {listed}", param="model")
     if resolved.model.endpoint != endpoint:
         raise InvalidRequest(
             f"Model '{shown}' is served by POST {resolved.model.endpoint}, not {endpoint}",

@@ -15,8 +15,9 @@ from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
 from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.catalog import validate_request
-from apiinone.chat.billing import StreamMeter, cost_from_usage, hold_for
+from apiinone.chat.billing import StreamMeter, cost_from_usage, plan_hold
 from apiinone.chat.relay import END, IDLE, Relay
+from apiinone.chat.request import ignored_by, prepare
 from apiinone.errors import (
     APIError,
     InvalidRequest,
@@ -85,7 +86,7 @@ def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, l
 
 async def _complete(
     gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], ChatProvider]:
     for index, channel in enumerate(channels):
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
         try:
@@ -95,13 +96,13 @@ async def _complete(
                 continue
             raise
         gateway.providers.report(channel.name, ok=True)
-        return result
+        return result, provider
     raise UpstreamError("No provider channel is available")
 
 
 async def _open_stream(
     gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
-) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None, ChatProvider]:
     for index, channel in enumerate(channels):
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
         iterator = provider.stream(request, ctx).__aiter__()
@@ -112,7 +113,7 @@ async def _open_stream(
                 continue
             raise
         gateway.providers.report(channel.name, ok=True)
-        return iterator, first
+        return iterator, first, provider
     raise UpstreamError("No provider channel is available")
 
 
@@ -121,33 +122,42 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     model = validated.model
     if not principal.allows_model(model.slug):
         raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
-    params: dict[str, Any] = validated.params
+    prepared = prepare(model, validated.params)
+    params = prepared.params
     options = params.get("stream_options") or {}
+    channels = _able(
+        gateway.providers.route_chat(model.slug, test=principal.is_test), params.get("n")
+    )
+    completion_id = CHAT_HOLD_PREFIX + secrets.token_urlsafe(18)
+    plan = plan_hold(model, params)
+    held = await gateway.holds.hold(
+        account_id=principal.account_id,
+        mode=principal.mode,
+        amount=plan.amount,
+        key_id=principal.key_id,
+        task_id=completion_id,
+        model=model.slug,
+        minimum=plan.minimum,
+    )
+    ceiling = held.amount
+    cap = plan.output_cap(model, ceiling)
+    if cap is not None:  # the balance pays for fewer tokens than the default: ask no more
+        params = {**params, "max_tokens": cap}
     request = ChatRequest(
-        completion_id=CHAT_HOLD_PREFIX + secrets.token_urlsafe(18),
+        completion_id=completion_id,
         model=model.slug,
         params=params,
         stream=bool(params.get("stream")),
         include_usage=bool(options.get("include_usage")),
         include_thoughts=params.get("include_thoughts") is not False,
-        reasoning_effort=str(params.get("reasoning_effort") or "high"),
-    )
-    channels = gateway.providers.route_chat(model.slug, test=principal.is_test)
-    ceiling = hold_for(model, params)
-    held = await gateway.holds.hold(
-        account_id=principal.account_id,
-        mode=principal.mode,
-        amount=ceiling,
-        key_id=principal.key_id,
-        task_id=request.completion_id,
-        model=model.slug,
+        reasoning_effort=prepared.reasoning_effort,
     )
     ctx = ProviderContext(
         session=gateway.session, fetch=_no_fetch, speed=gateway.settings.sandbox_speed
     )
 
     if not request.stream:
-        result = await _or_release(
+        result, provider = await _or_release(
             gateway, held.hold_id, _complete(gateway, channels, request, ctx)
         )
         for choice in result.get("choices") or ():
@@ -160,11 +170,12 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         result["id"] = request.completion_id
         result["model"] = model.slug
         result["credits_consumed"] = cost
-        return FastJSON(result, headers={"X-Credits-Consumed": str(cost)})
+        headers = {"X-Credits-Consumed": str(cost)}
+        return FastJSON(result, headers=_with_ignored(headers, provider, body, prepared.dropped))
 
     meter = StreamMeter(model=model, params=params, ceiling=ceiling)
     # Fail (or fail over) before sending headers when a provider fails before its first chunk.
-    iterator, first = await _or_release(
+    iterator, first, provider = await _or_release(
         gateway, held.hold_id, _open_stream(gateway, channels, request, ctx)
     )
 
@@ -202,7 +213,37 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         await _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
         yield final
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=STREAM_HEADERS)
+    headers = _with_ignored(dict(STREAM_HEADERS), provider, body, prepared.dropped)
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+def _able(channels: list[Channel], n: Any) -> list[Channel]:
+    """The channels that can give ``n`` choices in one request; a 400 naming the limit when
+    none can."""
+    wanted = int(n or 1)
+    able = [c for c in channels if _most_choices(c) >= wanted]
+    if able or not channels:
+        return able or channels
+    limit = max(_most_choices(c) for c in channels)
+    raise InvalidRequest(
+        f"'n' must be at most {limit} for this model (its provider gives at most {limit} "
+        "choices per request)",
+        param="n",
+    )
+
+
+def _most_choices(channel: Channel) -> int:
+    provider: ChatProvider = channel.provider  # type: ignore[assignment]
+    return provider.max_choices
+
+
+def _with_ignored(
+    headers: dict[str, str], provider: ChatProvider, body: Any, dropped: tuple[str, ...]
+) -> dict[str, str]:
+    ignored = ignored_by(provider, body, dropped)
+    if ignored:
+        headers["X-Ignored-Params"] = ignored
+    return headers
 
 
 async def _close_and_settle(

@@ -30,5 +30,5 @@ async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJ
 async def get_model(slug: str, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     resolved = gateway.catalog.get(slug) if len(slug) <= 200 else None
     if resolved is None or not principal.allows_model(resolved.model.slug):
-        raise NotFound(f"No model '{slug[:200]}'", param="slug")
+        raise NotFound(f"No model '{slug[:200]}'", param="model")
     return envelope(public_model(resolved.model))

@@ -10,7 +10,7 @@ from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON, envelope
 from apiinone.auth.principal import Principal
 from apiinone.catalog import price_request, validate_request
-from apiinone.chat.billing import hold_for
+from apiinone.chat.billing import plan_hold
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
 
@@ -58,13 +58,17 @@ def _chat_quote(
     validated = validate_request(gateway.catalog, "/api/v1/chat/completions", request)
     if not principal.allows_model(validated.model.slug):
         raise PermissionDenied(f"This API key may not use the model '{validated.model.slug}'")
+    plan = plan_hold(validated.model, validated.params)
     return envelope(
         {
             "path": path,
             "model": validated.model.slug,
             "variant": validated.variant,
-            "credits": hold_for(validated.model, validated.params),
+            "credits": plan.amount,
+            "minimum_credits": plan.minimum,
             "pricing": "tokens",
-            "note": "Chat is billed by the tokens used; this is the most it can cost (the hold).",
+            "note": "Chat is billed by the tokens used; this is the most it can cost (the hold). "
+            "Without max_tokens a smaller balance is held down to minimum_credits, and the "
+            "output tokens it pays for are the request's maximum.",
         }
     )

@@ -30,6 +30,7 @@ CONNECT_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 class GeminiChatProvider:
     name = "gemini"
+    max_choices = 8  # Gemini's most candidates (candidateCount) per request
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class GeminiChatProvider:
         self.channel = channel
         self._scrubber = Scrubber(channel.credential)
         self.options = translate.GeminiOptions.read(channel.options)
+        self.carries = translate.carried(self.options)
         total = timeout or self.options.timeout
         self.timeout = aiohttp.ClientTimeout(
             total=total, sock_connect=10, sock_read=read_timeout or min(total, 300.0)

@@ -5,16 +5,19 @@ No I/O, no clock: ``build_request`` gives an :class:`HttpRequest`; ``provider.py
 - ``system`` / ``developer`` messages become ``systemInstruction``; ``user`` → role ``user``,
   ``assistant`` → role ``model``, ``tool`` → a ``functionResponse`` part (role ``user``) named
   after the assistant ``tool_call`` with the same id. Consecutive turns of one role are merged.
+- OpenAI properties with no Gemini equivalent are not sent (``carried`` lists those that
+  are; the chat core names the rest in ``X-Ignored-Params``); custom tools are left out.
 - Content parts: ``text``; ``image_url`` with a ``data:`` URL → ``inlineData``, with an http(s)
   URL → ``fileData`` (mime type guessed from the path); ``input_audio`` → ``inlineData``.
 - An assistant ``tool_call`` is sent back as a ``functionCall`` part with the thought signature
   we handed out (``extra_content.google.thought_signature``); when the client dropped it, the
   first call of the turn carries the validator-skip signature Google documents for foreign
   history, since Gemini 3 refuses function calls without one.
-- ``reasoning_effort`` low|high → ``thinkingConfig.thinkingLevel`` ``low``|``high`` (the
-  Gemini 3 control). Channels serving a Gemini 2.5 model set ``options.thinking = "budget"``
-  (``thinkingBudget``: ``options.thinking_budgets``, default low 1024, high -1 = dynamic) or
-  ``"off"`` (no ``thinkingConfig`` at all).
+- ``reasoning_effort`` (the model's level low|high, mapped from OpenAI's values by the chat
+  core) → ``thinkingConfig.thinkingLevel`` ``low``|``high`` (the Gemini 3 control). Channels
+  serving a Gemini 2.5 model set ``options.thinking = "budget"`` (``thinkingBudget``:
+  ``options.thinking_budgets``, default low 1024, high -1 = dynamic) or ``"off"`` (no
+  ``thinkingConfig`` at all).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "GeminiOptions",
     "build_body",
     "build_request",
+    "carried",
     "signature_of",
 ]
 
@@ -84,6 +88,27 @@ class GeminiOptions:
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValueError("option timeout must be a positive number of seconds")
         return cls(thinking=str(thinking), thinking_budgets=budgets, timeout=float(timeout))
+
+
+# The OpenAI properties Gemini's generateContent has an equivalent for (mapped below);
+# reasoning_effort too unless the channel's thinking is "off".
+CARRIED: Final = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "stop",
+        "response_format",
+        "tools",
+        "tool_choice",
+    }
+)
+
+
+def carried(options: GeminiOptions) -> frozenset[str]:
+    return CARRIED if options.thinking == "off" else CARRIED | {"reasoning_effort"}
 
 
 def _refuse(message: str) -> UpstreamFailure:
@@ -182,6 +207,8 @@ def _response_format(fmt: Any) -> dict[str, Any]:
 def _tools(tools: Any) -> list[dict[str, Any]]:
     declarations = []
     for tool in tools or ():
+        if tool.get("type") != "function":
+            continue  # custom (free-form) tools have no Gemini equivalent
         function = tool.get("function") or {}
         declaration: dict[str, Any] = {"name": function.get("name")}
         if function.get("description"):
@@ -195,6 +222,18 @@ def _tools(tools: Any) -> list[dict[str, Any]]:
 def _tool_config(choice: Any) -> dict[str, Any]:
     if isinstance(choice, str) and choice in TOOL_CHOICE_MODES:
         return {"functionCallingConfig": {"mode": TOOL_CHOICE_MODES[choice]}}
+    if isinstance(choice, Mapping) and choice.get("type") == "allowed_tools":
+        allowed = choice.get("allowed_tools") or {}
+        names = [
+            str((tool.get("function") or {}).get("name"))
+            for tool in allowed.get("tools") or ()
+            if isinstance(tool, Mapping) and tool.get("type") == "function"
+        ]
+        mode = "ANY" if allowed.get("mode") == "required" else "AUTO"
+        config: dict[str, Any] = {"mode": mode}
+        if names:
+            config["allowedFunctionNames"] = names
+        return {"functionCallingConfig": config}
     if isinstance(choice, Mapping):
         name = (choice.get("function") or {}).get("name")
         if not isinstance(name, str) or not name:

@@ -10,7 +10,7 @@ import aiohttp
 import orjson
 
 from apiinone.providers.base import ProviderContext
-from apiinone.providers.chat import ChatRequest, UpstreamFailure
+from apiinone.providers.chat import OPENAI_PROPERTIES, ChatRequest, UpstreamFailure
 from apiinone.providers.http import ChannelConfig
 from apiinone.providers.openai_chat import translate
 from apiinone.redact import Scrubber
@@ -21,11 +21,20 @@ CONNECT_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asy
 
 
 class OpenAIChatProvider:
+    """Every OpenAI property passes through; ``reasoning_effort`` (the model's level) only on
+    channels whose option ``reasoning_effort`` is true."""
+
     name = "openai"
+    max_choices = 128  # OpenAI's own limit on n
 
     def __init__(self, channel: ChannelConfig, *, timeout: float = 600.0) -> None:
         self.channel = channel
         self._scrubber = Scrubber(channel.credential)
+        self.carries = (
+            OPENAI_PROPERTIES
+            if channel.options.get("reasoning_effort")
+            else OPENAI_PROPERTIES - {"reasoning_effort"}
+        )
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=10, sock_read=300)
 
     def _send(self, request: ChatRequest, ctx: ProviderContext) -> Any:

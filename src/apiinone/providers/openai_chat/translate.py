@@ -27,7 +27,8 @@ def build_request(request: ChatRequest, channel: ChannelConfig) -> HttpRequest:
         body["reasoning_effort"] = request.reasoning_effort
     if request.stream:
         body["stream"] = True
-        body["stream_options"] = {"include_usage": True}  # usage is how we bill
+        given = request.params.get("stream_options") or {}
+        body["stream_options"] = {**given, "include_usage": True}  # usage is how we bill
     else:
         body.pop("stream", None)
         body.pop("stream_options", None)

@@ -8,6 +8,7 @@
 - ``response_format`` ``json_object`` / ``json_schema`` gives valid JSON (an instance of the
   schema); ``max_tokens`` cuts the reply (``finish_reason: "length"``), ``stop`` cuts at a
   stop string;
+- ``n`` choices (the same reply each time), billed for all of them;
 - magic words: ``sandbox:fail`` fails before any output, ``sandbox:cut`` fails mid-stream,
   ``sandbox:slow`` waits 0.2 s between words, ``sandbox:delay=N`` waits N s first.
 """
@@ -208,6 +209,9 @@ class _Plan:
 
 class SandboxChat:
     name = "sandbox"
+    max_choices = 128
+    # What the sandbox honours; sampling, penalties, logprobs and the rest are named ignored.
+    carries = frozenset({"stop", "tools", "tool_choice", "response_format", "reasoning_effort"})
 
     async def complete(self, request: ChatRequest, ctx: ProviderContext) -> dict[str, Any]:
         plan = _Plan(request)
@@ -246,14 +250,16 @@ class SandboxChat:
         plan = _Plan(request)
         created = int(time.time())
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        def chunk(
+            delta: dict[str, Any], finish: str | None = None, index: int = 0
+        ) -> dict[str, Any]:
             return {
                 "id": request.completion_id,
                 "object": "chat.completion.chunk",
                 "created": created,
                 "model": request.model,
                 "choices": [
-                    {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+                    {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
                 ],
             }
 
@@ -263,24 +269,26 @@ class SandboxChat:
             raise UpstreamFailure(
                 "sandbox: failure forced by the prompt (sandbox:fail)", retryable=False
             )
-        yield chunk({"role": "assistant", "content": ""})
-        for piece in plan.pieces(plan.reasoning):
-            await asyncio.sleep(plan.pause)
-            yield chunk({"reasoning_content": piece})
-        for index, piece in enumerate(plan.pieces(plan.content)):
-            if plan.cut and index == 3:
-                raise UpstreamFailure(
-                    "sandbox: stream cut by the prompt (sandbox:cut)", retryable=False
-                )
-            await asyncio.sleep(plan.pause)
-            yield chunk({"content": piece})
-        if plan.tool_call:
-            yield chunk({"tool_calls": [{"index": 0, **plan.tool_call}]})
-        yield chunk({}, plan.finish_reason)
+        count = int(request.params.get("n") or 1)
+        for choice in range(count):
+            yield chunk({"role": "assistant", "content": ""}, index=choice)
+            for piece in plan.pieces(plan.reasoning):
+                await asyncio.sleep(plan.pause)
+                yield chunk({"reasoning_content": piece}, index=choice)
+            for index, piece in enumerate(plan.pieces(plan.content)):
+                if plan.cut and index == 3:
+                    raise UpstreamFailure(
+                        "sandbox: stream cut by the prompt (sandbox:cut)", retryable=False
+                    )
+                await asyncio.sleep(plan.pause)
+                yield chunk({"content": piece}, index=choice)
+            if plan.tool_call:
+                yield chunk({"tool_calls": [{"index": 0, **plan.tool_call}]}, index=choice)
+            yield chunk({}, plan.finish_reason, index=choice)
         if request.include_usage:
             final = chunk({})
             final["choices"] = []
-            final["usage"] = plan.usage()
+            final["usage"] = _scaled(plan.usage(), count)
             yield final
 
 
