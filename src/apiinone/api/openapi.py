@@ -121,6 +121,8 @@ def _document(
         statuses.add(400)
     if any(p.get("in") == "path" or p.get("name", "").endswith("id") for p in params):
         statuses.add(404)  # an id that names nothing of this account
+    if any(p.get("name") == "after" for p in params):
+        statuses.add(404)  # a cursor that names nothing of this account
     if authenticate in calls:
         operation["security"] = [{"bearerAuth": []}]
         statuses.update((401, 403, 429))
