@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install system-deps litellm-client lint format typecheck check clean bench bench-soak fuzz screenshots
+.PHONY: run test install system-deps client-libs lint format typecheck check clean bench bench-soak fuzz screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -32,13 +32,15 @@ system-deps:
 
 TEST_POSTGRES ?= postgresql://apiinone:apiinone@127.0.0.1:5432/apiinone
 
-# LiteLLM, the client library, in a venv of its own (its openai pin is not ours).
-litellm-client:
+# Client libraries the tests drive, kept apart from .venv: LiteLLM in a venv of its own (its
+# openai pin is not ours), openai for Node (the API docs' JavaScript example; when node is present).
+client-libs:
 	@bash scripts/litellm-venv.sh $(PYTHON)
+	@bash scripts/node-openai.sh
 
 # The whole suite runs twice, both passes at once: on SQLite (the embedded default) and on
 # PostgreSQL (8.7 min together on 2 cores, 13.9 min one after the other).
-test: install system-deps litellm-client
+test: install system-deps client-libs
 	@bash scripts/test-passes.sh $(BIN)/python $(TEST_POSTGRES)
 
 # Benchmarks (not part of `make test`): see docs/benchmarks.md. QUICK=1 for a smoke run;
@@ -76,4 +78,4 @@ typecheck:
 check: lint typecheck
 
 clean:
-	rm -rf $(VENV) .venv-litellm data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-litellm .node-openai data .pytest_cache .mypy_cache .ruff_cache
