@@ -16,6 +16,7 @@ from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
+from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.chat.service import run_chat
 from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
@@ -37,6 +38,15 @@ def _ignored(answer: Response, translated: Translated) -> dict[str, str]:
         if name and name not in HONOURED_HERE and name not in names:
             names.append(name)
     return {"X-Ignored-Params": ", ".join(names)} if names else {}
+
+
+def _response_id(answer: Mapping[str, Any]) -> str:
+    """``resp_`` and the chat completion's token: its ledger rows carry ``chatcmpl-`` and
+    the same token as their ``task_id``."""
+    completion = str(answer.get("id") or "")
+    if completion.startswith(CHAT_HOLD_PREFIX):
+        return "resp_" + completion[len(CHAT_HOLD_PREFIX) :]
+    return new_id("resp")
 
 
 def _assistant(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,7 +83,6 @@ async def run_responses(
     answer = await run_chat(gateway, principal, chat)
     headers = _ignored(answer, translated)
     store = body.get("store", True) is not False
-    response_id = new_id("resp")
 
     async def keep(response: dict[str, Any]) -> None:
         if store and response["status"] != "failed":
@@ -84,7 +93,7 @@ async def run_responses(
     if not isinstance(answer, StreamingResponse):
         result = orjson.loads(answer.body)
         choice = (result.get("choices") or [{}])[0]
-        response = shell(response_id, result["model"], body, translated, previous=previous)
+        response = shell(_response_id(result), result["model"], body, translated, previous=previous)
         items = items_from(choice.get("message") or {}, translated.summary)
         finish(response, items, choice.get("finish_reason"), result.get("usage"))
         response["credits_consumed"] = result.get("credits_consumed")
@@ -97,7 +106,7 @@ async def run_responses(
     chunks = answer.body_iterator
     model = str(body.get("model"))
     writer = EventWriter(
-        shell(response_id, model, body, translated, previous=previous), translated.summary
+        shell(new_id("resp"), model, body, translated, previous=previous), translated.summary
     )
 
     async def events() -> AsyncIterator[bytes]:
@@ -113,6 +122,7 @@ async def run_responses(
                 if not started:
                     if chunk is not None:
                         writer.response["model"] = chunk.get("model", model)
+                        writer.response["id"] = _response_id(chunk)
                     for event in writer.start():
                         yield event
                     started = True
