@@ -278,3 +278,13 @@ def test_unknown_and_ignored_properties(
         )
         assert missing.status_code == 404
         assert missing.json()["error"]["param"] == "previous_response_id"
+
+
+def test_a_model_without_reasoning_names_the_effort_ignored(sdk: OpenAI) -> None:
+    raw = sdk.responses.with_raw_response.create(
+        model="deepseek-chat", input="hello", reasoning={"effort": "high"}
+    )
+    response = raw.parse()
+    assert response.status == "completed" and response.output_text
+    assert [item.type for item in response.output] == ["message"]
+    assert "reasoning.effort" in raw.headers["x-ignored-params"].split(", ")

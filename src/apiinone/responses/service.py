@@ -40,6 +40,13 @@ def _ignored(answer: Response, translated: Translated) -> dict[str, str]:
     return {"X-Ignored-Params": ", ".join(names)} if names else {}
 
 
+def _thinks(gateway: Gateway, model: Any) -> bool:
+    """Whether the chat model takes ``include_thoughts`` (an unknown one is left to the chat
+    core to refuse)."""
+    resolved = gateway.catalog.get(model) if isinstance(model, str) else None
+    return resolved is not None and "include_thoughts" in resolved.model.params
+
+
 def _response_id(answer: Mapping[str, Any]) -> str:
     """``resp_`` and the chat completion's token: its ledger rows carry ``chatcmpl-`` and
     the same token as their ``task_id``."""
@@ -80,6 +87,8 @@ async def run_responses(
     )
     turn = translated.chat["messages"]
     chat = {**translated.chat, "messages": system + history + turn}
+    if not _thinks(gateway, chat.get("model")):
+        chat.pop("include_thoughts", None)  # the model has no thoughts to give, nor the field
     answer = await run_chat(gateway, principal, chat)
     headers = _ignored(answer, translated)
     store = body.get("store", True) is not False
