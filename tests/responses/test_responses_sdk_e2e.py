@@ -268,6 +268,16 @@ def test_unknown_and_ignored_properties(
             {"model": "gemini", "input": 7},
             {"model": "gemini", "input": "hi", "previous_response_id": 5},
             {"model": "gemini", "input": [{"role": "wizard", "content": "x"}]},
+            {"model": "gemini", "input": "hi", "stream": "yes"},
+            {"model": "gemini", "input": "hi", "store": 1},
+            {"model": "gemini", "input": ["hi"]},
+            {"model": "gemini", "input": [{"role": "user", "content": None}]},
+            {"model": "gemini", "input": [{"role": "user", "content": [{"type": "input_file"}]}]},
+            {"model": "gemini", "input": [{"type": "function_call", "call_id": 1}]},
+            {"model": "gemini", "input": "hi", "text": {"format": {"type": "yaml"}}},
+            {"model": "gemini", "input": "hi", "tool_choice": {"type": "mcp"}},
+            {"model": "gemini", "input": "hi", "reasoning": "high"},
+            {"model": "gemini", "input": "hi", "max_output_tokens": -1},
         ):
             refused = http.post("/v1/responses", json=body)
             assert refused.status_code == 400, (body, refused.text)

@@ -118,6 +118,9 @@ def translate(body: Mapping[str, Any]) -> Translated:
     for name in body:
         if name not in CREATE_PROPERTIES:
             raise InvalidRequest(f"Unrecognized request argument supplied: {name}", param=name)
+    for flag in ("stream", "store", "background"):
+        if body.get(flag) is not None:
+            _need(body[flag], bool, flag)
     chat: dict[str, Any] = {k: body[k] for k in SAME if body.get(k) is not None}
     ignored = [name for name in IGNORED if body.get(name) not in (None, False)]
     if body.get("input") is None:
