@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     chat_keepalive_seconds: float = Field(
         default=15.0, gt=0, description="SSE comment sent while a chat stream is silent"
     )
+    responses_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long a stored /v1/responses answer can be retrieved and continued",
+    )
     openai_wait_seconds: float = Field(
         default=120.0, gt=0, description="how long /v1 images and speech wait for their task"
     )

@@ -100,6 +100,14 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     # ── work: chat, tasks, and requests that refer to the owner's tasks or uploads ─────────
     ("POST",   "/api/v1/chat/completions",                                401,   200,   200,   200),
     ("POST",   "/v1/chat/completions",                                    401,   200,   200,   200),
+    ("POST",   "/api/v1/responses",                                       401,   200,   200,   200),
+    ("GET",    "/api/v1/responses/{response_id}",                         401,   404,   200,   404),
+    ("DELETE", "/api/v1/responses/{response_id}",                         401,   404,   200,   404),
+    ("GET",    "/api/v1/responses/{response_id}/input_items",             401,   404,   200,   404),
+    ("POST",   "/v1/responses",                                           401,   200,   200,   200),
+    ("GET",    "/v1/responses/{response_id}",                             401,   404,   200,   404),
+    ("DELETE", "/v1/responses/{response_id}",                             401,   404,   200,   404),
+    ("GET",    "/v1/responses/{response_id}/input_items",                 401,   404,   200,   404),
     ("POST",   "/api/v1/images/generations",                              401,   202,   202,   202),
     ("POST",   "/api/v1/videos/generations",                              401,   202,   202,   202),
     ("POST",   "/api/v1/audio/music",                                     401,   202,   202,   202),
@@ -216,6 +224,7 @@ VIDEO = {"model": "kling-3", "prompt": "waves", "duration": 3, "aspect_ratio": "
 SONG = {"model": "chirp-v4-5", "prompt": "Verse: one short tune", "style": "pop", "title": "T"}
 SLOW = {"model": "flux-2", "prompt": "a slow lighthouse sandbox:delay=3600"}
 CHAT = {"model": "deepseek-chat", "messages": [{"role": "user", "content": "hi"}]}
+RESPONSE = {"model": "deepseek-chat", "input": "hi"}
 
 
 # ── the world: accounts, sessions, and the owner's resources ───────────────────────────────
@@ -362,6 +371,7 @@ def world(server: Server, admin: httpx.Client) -> Iterator[World]:
             "path": "app.css",
             "channel": "sandbox-has-none",
             "batch_id": _batch_id(web["admin"], csrf["admin"]),
+            "response_id": _ok_raw(c.post("/v1/responses", json=RESPONSE))["id"],
         }
         world = World(
             server=server,
@@ -411,6 +421,20 @@ def fresh_session(w: World, role: str) -> tuple[httpx.Client, str]:
 def spare_key(w: World) -> Any:
     keys = _ok(w.owner.get("/api/v1/keys"))["items"]
     return next(k for k in keys if k["id"] == w.ids["key_id"])
+
+
+def fresh_response(w: World, role: str) -> dict[str, str]:
+    return {"response_id": _ok_raw(w.owner.post("/v1/responses", json=RESPONSE))["id"]}
+
+
+def owner_response(w: World) -> Any:
+    """Whether the owner's stored response is still there."""
+    return w.owner.get(f"/v1/responses/{w.ids['response_id']}").status_code
+
+
+def _ok_raw(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def owner_video(w: World) -> Any:
@@ -530,6 +554,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("DELETE", "/api/v1/keys/{key_id}"): Spec(fresh=fresh_key, guard=spare_key),
     ("POST", "/api/v1/chat/completions"): Spec(json=CHAT),
     ("POST", "/v1/chat/completions"): Spec(json=CHAT),
+    ("POST", "/api/v1/responses"): Spec(json=RESPONSE),
+    ("DELETE", "/api/v1/responses/{response_id}"): Spec(fresh=fresh_response, guard=owner_response),
+    ("POST", "/v1/responses"): Spec(json=RESPONSE),
+    ("DELETE", "/v1/responses/{response_id}"): Spec(fresh=fresh_response, guard=owner_response),
     ("POST", "/api/v1/images/generations"): Spec(json=IMAGE),
     ("POST", "/api/v1/videos/generations"): Spec(json=VIDEO),
     ("POST", "/api/v1/audio/music"): Spec(json=SONG),

@@ -32,6 +32,7 @@ __all__ = [
     "price_overrides",
     "redemption_batches",
     "redemption_codes",
+    "responses",
     "sessions",
     "tasks",
     "wallets",
@@ -360,4 +361,19 @@ price_overrides = Table(
     Column("price", Text, nullable=False),
     Column("updated_by", String(40), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+# Stored /v1/responses answers (``store``): the response object, this turn's input items,
+# and the whole conversation as chat messages (for ``previous_response_id``), until expiry.
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("input_items", Text, nullable=False),
+    Column("messages", Text, nullable=False),
+    Index("ix_responses_expires", "expires_at"),
 )
