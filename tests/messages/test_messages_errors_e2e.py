@@ -168,6 +168,14 @@ def test_ignored_params_are_named(http: httpx.Client) -> None:
     assert r.headers["x-ignored-params"] == "top_k, service_tier"
     plain = http.post("/v1/messages", json={"model": "gemini", "max_tokens": 50, "messages": HELLO})
     assert "x-ignored-params" not in plain.headers
+    thinking = {"type": "enabled", "budget_tokens": 2000}  # deepseek-chat does not reason
+    r = http.post(
+        "/v1/messages",
+        json={"model": "deepseek-chat", "max_tokens": 50, "messages": HELLO, "thinking": thinking},
+    )
+    assert r.status_code == 200, r.text
+    assert [b["type"] for b in strict_message(r.json()).model_dump()["content"]] == ["text"]
+    assert r.headers["x-ignored-params"] == "thinking"
 
 
 def test_idempotency_key_replays_a_message(http: httpx.Client, account: Account) -> None:

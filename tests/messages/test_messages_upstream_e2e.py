@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from anthropic import AsyncAnthropic
 
 from apiinone.auth.secrets import generate_key
@@ -21,6 +21,7 @@ from tests.fakes.openai_chat import FakeOpenAI
 from tests.messages.support import parse_events, strict_message
 from tests.support.server import Server, base_env
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 GEMINI = load_catalog().get("gemini").model  # type: ignore[union-attr]
 WEATHER = {
     "name": "get_weather",
@@ -61,8 +62,11 @@ class Upstream:
         return data
 
 
-@pytest.fixture(params=["openai", "gemini"])
-async def upstream(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Upstream]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["openai", "gemini"])
+async def upstream(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Upstream]:
+    tmp_path = tmp_path_factory.mktemp(f"messages-{request.param}")
     fake: FakeOpenAI | FakeGemini
     if request.param == "openai":
         fake, secret, env_name = (

@@ -23,14 +23,29 @@ from apiinone.chat.service import CHAT_PATH, STREAM_HEADERS, run_chat
 from apiinone.errors import PermissionDenied
 from apiinone.gateway import Gateway
 from apiinone.messages.answer import message_id, to_message
-from apiinone.messages.request import ignored_header, to_chat
+from apiinone.messages.request import Translated, ignored_header, to_chat
 from apiinone.messages.stream import to_events
 
 __all__ = ["count_tokens", "run_messages"]
 
 
+def _fit(gateway: Gateway, translated: Translated) -> None:
+    """For a model without reasoning: no ``include_thoughts`` (it does not take it) and no
+    thinking blocks (``thinking`` is named as ignored)."""
+    chat = translated.chat
+    model = chat.get("model")
+    resolved = gateway.catalog.get(model) if isinstance(model, str) else None
+    if resolved is None:
+        return
+    if "include_thoughts" not in resolved.model.params:
+        chat.pop("include_thoughts", None)
+    if "reasoning" not in resolved.model.capabilities:
+        translated.thinking = False
+
+
 async def run_messages(gateway: Gateway, principal: Principal, body: dict[str, Any]) -> Response:
     translated = to_chat(body)
+    _fit(gateway, translated)
     answer = await run_chat(gateway, principal, translated.chat)
     headers: dict[str, str] = {}
     ignored = ignored_header(translated, answer.headers.get("x-ignored-params"))
@@ -61,6 +76,7 @@ async def count_tokens(
 ) -> dict[str, int]:
     """The prompt estimate a chat hold is made with, for this request; free."""
     translated = to_chat(body, counting=True)
+    _fit(gateway, translated)
     validated = validate_request(gateway.catalog, CHAT_PATH, translated.chat)
     if not principal.allows_model(validated.model.slug):
         raise PermissionDenied(f"This API key may not use the model '{validated.model.slug}'")
