@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -310,3 +311,39 @@ def test_models_list_in_anthropic_shape(sdk: Anthropic, server: Server, account:
         openai_shape = c.get("/v1/models").json()
         assert openai_shape["object"] == "list"
         assert len(openai_shape["data"]) > len(ids)  # media models too, without the header
+
+
+def test_stream_left_by_the_client_is_settled_for_what_was_delivered(
+    server: Server, make_account: Callable[..., Account]
+) -> None:
+    acc = make_account(credits=1000)
+    body = {
+        "model": "gemini",
+        "max_tokens": 2000,
+        "stream": True,
+        "messages": [{"role": "user", "content": "a long answer please sandbox:slow"}],
+    }
+    headers = {"x-api-key": acc.key, "anthropic-version": "2023-06-01"}
+    with (
+        httpx.Client(base_url=server.url, headers=headers, timeout=30) as c,
+        c.stream("POST", "/v1/messages", json=body) as r,
+    ):
+        seen = ""
+        for line in r.iter_lines():  # up to the first words of the answer, then hang up
+            seen += line
+            if "text_delta" in line:
+                break
+        message_id = seen.split('"id":"', 1)[1].split('"', 1)[0]
+    assert "text_delta" in seen
+    with server.client(acc.key) as c:
+        account = c.get("/api/v1/account").json()["data"]
+        for _ in range(100):  # the gateway settles in the background once it sees the hang-up
+            if account["held"] == 0:
+                break
+            time.sleep(0.1)
+            account = c.get("/api/v1/account").json()["data"]
+        rows = ledger(c, message_id)
+    hold = -rows[0][1]
+    spent = 1000 - account["balance"]
+    assert account["held"] == 0 and [kind for kind, _, _ in rows] == ["hold", "capture", "release"]
+    assert 0 < spent < hold and rows[1][2] == -spent
