@@ -23,6 +23,7 @@ from apiinone.api.routes import (
     generate,
     health,
     keys,
+    messages,
     models,
     music,
     provider_hooks,
@@ -37,6 +38,7 @@ from apiinone.dashboard import install_dashboard
 from apiinone.dashboard.price_overrides import CatalogSync
 from apiinone.gateway import Gateway
 from apiinone.idempotency import IdempotencyMiddleware
+from apiinone.messages.errors import AnthropicErrors
 from apiinone.redact import install_log_redaction, register_settings
 from apiinone.settings import Settings, load_settings
 
@@ -58,8 +60,9 @@ class GatewayApp(FastAPI):
     ids, the body's limits and rate-limit headers; idempotency keys (a request with one is
     authenticated and rate limited there, before its record is read or written); price
     overrides; then the fast lane, which answers chat, task submission and task polling
-    itself. Every other request goes on into FastAPI as usual. The outermost layer turns an
-    unexpected exception into the usual error JSON, as FastAPI's handler does inside.
+    itself. Every other request goes on into FastAPI as usual. The request layer turns an
+    unexpected exception into the usual error JSON, as FastAPI's handler does inside; around
+    it all, the Anthropic paths' errors are given Anthropic's shape.
     """
 
     def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
@@ -73,12 +76,13 @@ class GatewayApp(FastAPI):
             app = FastLane(app)
         app = CatalogSync(app)
         app = IdempotencyMiddleware(app)
-        return RequestContextMiddleware(
+        app = RequestContextMiddleware(
             app,
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
             body_timeout_seconds=settings.body_timeout_seconds,
         )
+        return AnthropicErrors(app)  # errors on the Anthropic paths in Anthropic's shape
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -117,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         quotes,
         chat,
         responses,
+        messages,
         generate,
         tasks,
         music,

@@ -108,6 +108,8 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/v1/responses/{response_id}",                             401,   404,   200,   404),
     ("DELETE", "/v1/responses/{response_id}",                             401,   404,   200,   404),
     ("GET",    "/v1/responses/{response_id}/input_items",                 401,   404,   200,   404),
+    ("POST",   "/v1/messages",                                            401,   200,   200,   200),
+    ("POST",   "/v1/messages/count_tokens",                               401,   200,   200,   200),
     ("POST",   "/api/v1/images/generations",                              401,   202,   202,   202),
     ("POST",   "/api/v1/videos/generations",                              401,   202,   202,   202),
     ("POST",   "/api/v1/audio/music",                                     401,   202,   202,   202),
@@ -225,6 +227,7 @@ SONG = {"model": "chirp-v4-5", "prompt": "Verse: one short tune", "style": "pop"
 SLOW = {"model": "flux-2", "prompt": "a slow lighthouse sandbox:delay=3600"}
 CHAT = {"model": "deepseek-chat", "messages": [{"role": "user", "content": "hi"}]}
 RESPONSE = {"model": "deepseek-chat", "input": "hi"}
+MESSAGE = {**CHAT, "max_tokens": 20}
 
 
 # ── the world: accounts, sessions, and the owner's resources ───────────────────────────────
@@ -558,6 +561,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("DELETE", "/api/v1/responses/{response_id}"): Spec(fresh=fresh_response, guard=owner_response),
     ("POST", "/v1/responses"): Spec(json=RESPONSE),
     ("DELETE", "/v1/responses/{response_id}"): Spec(fresh=fresh_response, guard=owner_response),
+    ("POST", "/v1/messages"): Spec(json=MESSAGE),
+    ("POST", "/v1/messages/count_tokens"): Spec(json=CHAT),
     ("POST", "/api/v1/images/generations"): Spec(json=IMAGE),
     ("POST", "/api/v1/videos/generations"): Spec(json=VIDEO),
     ("POST", "/api/v1/audio/music"): Spec(json=SONG),
@@ -759,7 +764,9 @@ def test_route_as_role(
         assert response.headers["location"].startswith("/login"), shown
     else:
         assert response.status_code == expected, shown
-    if is_api(path) and response.status_code >= 400 and method != "HEAD":
+    if path.startswith("/v1/messages") and response.status_code >= 400:
+        assert response.json()["type"] == "error", shown  # Anthropic's error shape
+    elif is_api(path) and response.status_code >= 400 and method != "HEAD":
         error = response.json()["error"]
         assert error["code"] == response.status_code, shown
     if guarded and spec.guard:

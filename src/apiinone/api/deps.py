@@ -36,8 +36,15 @@ async def get_gateway(request: Request) -> Gateway:
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
+ANTHROPIC_PATHS = ("/v1/messages", "/v1/models")  # where Anthropic's x-api-key header is a key
+
+
 def _bearer(request: Request) -> str:
     header = request.headers.get("authorization")
+    if not header and str(request.scope.get("path", "")).startswith(ANTHROPIC_PATHS):
+        api_key = request.headers.get("x-api-key", "").strip()
+        if api_key:
+            return api_key
     if not header:
         raise AuthenticationFailed(
             "Missing API key: send the header 'Authorization: Bearer aio_...'"

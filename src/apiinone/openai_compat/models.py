@@ -4,18 +4,26 @@ Every catalog model this key may use, chat and media alike, as
 ``{"id": slug, "object": "model", "created": unix, "owned_by": provider}``. The catalog keeps
 no per-model dates, so ``created`` is :data:`CATALOG_CREATED` for all. ``{id}`` may be a
 slug, an alias or a variant name; the answer always carries the slug.
+
+Asked with an ``anthropic-version`` header (as Anthropic's SDK and tools ask), both answer
+in Anthropic's shape instead (``anthropic_models.py``): chat models only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON
 from apiinone.catalog import ModelSpec
 from apiinone.errors import NotFound
+from apiinone.openai_compat.anthropic_models import (
+    ANTHROPIC_VERSION,
+    anthropic_list,
+    anthropic_model,
+)
 
 __all__ = ["CATALOG_CREATED", "model_object", "router"]
 
@@ -35,7 +43,11 @@ def model_object(model: ModelSpec) -> dict[str, Any]:
 
 
 @router.get("", summary="List models (OpenAI shape)")
-async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
+async def list_models(
+    request: Request, principal: CurrentPrincipal, gateway: GatewayDep
+) -> FastJSON:
+    if ANTHROPIC_VERSION in request.headers:
+        return anthropic_list(request, principal, gateway.catalog.models)
     data = [
         model_object(model)
         for model in gateway.catalog.models
@@ -46,9 +58,17 @@ async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJ
 
 @router.get("/{model_id:path}", summary="Retrieve a model (OpenAI shape)")
 async def retrieve_model(
-    model_id: str, principal: CurrentPrincipal, gateway: GatewayDep
+    model_id: str, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
     resolved = gateway.catalog.get(model_id) if len(model_id) <= _SHOWN else None
-    if resolved is None or not principal.allows_model(resolved.model.slug):
+    anthropic = ANTHROPIC_VERSION in request.headers
+    chat = resolved is not None and resolved.model.kind == "chat"
+    if (
+        resolved is None
+        or not principal.allows_model(resolved.model.slug)
+        or (anthropic and not chat)
+    ):
         raise NotFound(f"No model '{model_id[:_SHOWN]}'", param="model")
+    if anthropic:
+        return FastJSON(anthropic_model(resolved.model))
     return FastJSON(model_object(resolved.model))
