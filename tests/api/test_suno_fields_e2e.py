@@ -141,3 +141,30 @@ def test_extend_is_priced_by_the_source_tier(
     assert [row["amount"] for row in holds] == [-price]
     quote = user.post("/api/v1/quotes", json={"path": EXTEND, "body": body})
     assert quote.json()["data"]["credits"] == price
+
+
+@pytest.mark.parametrize(("seconds", "accepted"), [(3.0, False), (61.5, False), (8.0, True)])
+def test_upload_cover_takes_6_to_60_seconds(
+    user: httpx.Client, seconds: float, accepted: bool
+) -> None:
+    from apiinone.providers.sandbox.media import make_audio
+
+    mp3 = make_audio("hum", seed=2, duration=seconds, fmt="mp3")  # measured by ffmpeg
+    up = user.post("/api/v1/uploads", files={"file": ("hum.mp3", mp3, "audio/mpeg")})
+    assert up.status_code in (200, 201), up.text
+    body = {"audio_id": up.json()["data"]["id"], "custom_mode": True, "prompt": "la la"}
+    if accepted:
+        r = user.post("/api/v1/audio/music/upload-cover/generate", json=body)
+        assert r.status_code == 202, r.text
+    else:
+        _refused(user, "/api/v1/audio/music/upload-cover/generate", body, "audio_id")
+
+
+def test_upload_cover_of_something_not_audio_is_400(user: httpx.Client) -> None:
+    from apiinone.providers.sandbox.media import make_image
+
+    png = make_image("not audio", seed=1, width=64, height=64, fmt="png")
+    up = user.post("/api/v1/uploads", files={"file": ("x.png", png, "image/png")})
+    assert up.status_code in (200, 201), up.text
+    body = {"audio_id": up.json()["data"]["id"]}
+    _refused(user, "/api/v1/audio/music/upload-cover/generate", body, "audio_id")

@@ -30,7 +30,8 @@ from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
-from apiinone.tasks.references import check_references, refers_to_earlier_work
+from apiinone.tasks.clip_length import check_clip_length
+from apiinone.tasks.references import UPLOAD_COVER, check_references, refers_to_earlier_work
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit_sql import Submitted, insert_tasks_steps
 
@@ -205,6 +206,8 @@ async def prepare_task(
                 f"'callback_url' is not acceptable: {exc}", param="callback_url"
             ) from exc
     await _check_urls(gateway, model, params)
+    if model.endpoint == UPLOAD_COVER:
+        await check_clip_length(gateway, principal, params.get("audio_id"))
     route = gateway.providers.route(model.slug, test=principal.is_test)
 
     task_id = new_id("task", 18)
