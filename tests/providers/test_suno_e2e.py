@@ -94,7 +94,7 @@ async def _scenario(c: httpx.AsyncClient, server: Server, fake: FakeSuno) -> Non
     assert fake.requests[0][1]["model"] == "V3_5"  # the default variant, chirp-v3-5
 
     upload = await c.post(
-        "/api/v1/uploads", files={"file": ("demo.mp3", mp3_bytes(1), "audio/mpeg")}
+        "/api/v1/uploads", files={"file": ("demo.mp3", mp3_bytes(1, seconds=8.0), "audio/mpeg")}
     )
     assert upload.status_code in (200, 201), upload.text
     audio_id = upload.json()["data"]["id"]

@@ -319,7 +319,7 @@ def world(server: Server, admin: httpx.Client) -> Iterator[World]:
         image = upload(c, "scene.png", png(64, 48), "image/png")
         face = upload(c, "face.png", png(40, 40, (200, 150, 120)), "image/png")
         audio = upload(
-            c, "hum.wav", make_audio("hum", seed=1, duration=4.0, fmt="wav"), "audio/wav"
+            c, "hum.wav", make_audio("hum", seed=1, duration=8.0, fmt="wav"), "audio/wav"
         )
         started = {
             "task_id": create(

@@ -34,7 +34,7 @@ from apiinone.chat.service import run_chat
 from apiinone.errors import APIError
 from apiinone.gateway import Gateway
 from apiinone.tasks.control import load_task
-from apiinone.tasks.render import created_envelope_data, task_object
+from apiinone.tasks.render import created_envelope_data, ignored_params, task_object
 from apiinone.tasks.submit import create_task
 
 __all__ = ["FastLane"]
@@ -55,7 +55,7 @@ async def _submit(
     request: Request, gateway: Gateway, principal: Principal, path: str, body: Any
 ) -> Response:
     row = await create_task(gateway, principal, path, body)
-    return envelope(created_envelope_data(row), status_code=202)
+    return envelope(created_envelope_data(row), status_code=202, headers=ignored_params(row))
 
 
 async def _get_task(

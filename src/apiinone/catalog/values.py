@@ -16,6 +16,7 @@ __all__ = [
     "URL_MAX_LENGTH",
     "URL_PATTERN",
     "check_fields",
+    "check_json",
     "check_value",
     "condition_holds",
     "same_value",
@@ -256,6 +257,11 @@ def _check_any_of(spec: ParamSpec, value: object, path: str) -> object:
         raise first_error
     kinds = " or ".join(_TYPE_NAMES.get(alt.type, "another shape") for alt in spec.any_of)
     raise InvalidRequest(f"'{path}' must be {kinds}", param=path)
+
+
+def check_json(value: object, path: str) -> object:
+    """A free-form value checked as JSON: finite numbers, bounded nesting."""
+    return _check_json(value, path, 0)
 
 
 def _check_json(value: object, path: str, depth: int) -> object:

@@ -43,6 +43,7 @@ class CreatedTask(TypedDict):
     model: str
     created_at: str
     estimated_credits: int
+    warnings: list[str]
 
 
 class TaskObject(TypedDict):
@@ -60,6 +61,7 @@ class TaskObject(TypedDict):
     completed_at: str | None
     request: dict[str, Any]
     response: list[str]
+    warnings: list[str]
     result: NotRequired[dict[str, Any]]
 
 

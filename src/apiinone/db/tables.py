@@ -203,6 +203,9 @@ tasks = Table(
     # stay), and the video a remix was made from (openai_compat/video_store.py).
     Column("deleted_at", BigInteger, nullable=True),
     Column("remixed_from", String(40), nullable=True),
+    # What the submission ignored of the request, as a JSON list of sentences
+    # (catalog/field_lists.py); NULL when nothing was.
+    Column("warnings", Text, nullable=True),
     Index("ix_tasks_due", "status", "next_run_at"),
     Index("ix_tasks_account", "account_id", "created_at"),
     Index("ix_tasks_account_status", "account_id", "status"),

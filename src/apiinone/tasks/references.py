@@ -37,11 +37,16 @@ TASK_FIELDS = {
     "/api/v1/images/generations": ("task_id", ("/api/v1/images/generations",)),
 }
 UPLOAD_COVER = "/api/v1/audio/music/upload-cover/generate"
+EXTEND = "/api/v1/audio/music/extend"
 
 
 @dataclass(frozen=True, slots=True)
 class Reference:
+    """The earlier task a request refers to, and its sub-model (``variant``): an extend
+    without ``model`` is priced by its source song's tier."""
+
     parent_task_id: str | None
+    parent_variant: str | None = None
 
 
 def refers_to_earlier_work(endpoint: str, params: Mapping[str, Any]) -> bool:
@@ -96,7 +101,28 @@ async def check_references(
                 f"Cover art was already generated for task {task_id} ({existing.id})",
                 param="task_id",
             )
-    return Reference(task_id)
+    if endpoint == EXTEND:
+        _check_extension_start(parent, params)
+    return Reference(task_id, parent.variant)
+
+
+def _check_extension_start(parent: Any, params: Mapping[str, Any]) -> None:
+    """``extensionStartTime`` lies inside the source clip (the docs: > 0 and < its duration)."""
+    start = params.get("extensionStartTime")
+    if not isinstance(start, (int, float)) or isinstance(start, bool):
+        return
+    clips = (orjson.loads(parent.result) if parent.result else {}).get("clips", [])
+    index = params.get("extend_audio_index", 0)
+    if not isinstance(index, int) or not 0 <= index < len(clips):
+        raise InvalidRequest(
+            f"Task {parent.id} has no clip {index} to extend", param="extend_audio_index"
+        )
+    duration = clips[index].get("duration")
+    if isinstance(duration, (int, float)) and start >= duration:
+        raise InvalidRequest(
+            f"'extensionStartTime' must be less than the source clip's duration ({duration} s)",
+            param="extensionStartTime",
+        )
 
 
 async def _upload(conn: AsyncConnection, account_id: str, file_id: str) -> None:

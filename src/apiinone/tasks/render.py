@@ -9,7 +9,20 @@ import orjson
 from apiinone.api.render import iso
 from apiinone.tasks.states import phase_of, public_status
 
-__all__ = ["created_envelope_data", "task_object"]
+__all__ = ["created_envelope_data", "ignored_params", "task_object", "warnings_of"]
+
+
+def warnings_of(row: Any) -> list[str]:
+    """The sentences naming what the submission ignored of the request."""
+    found: list[str] = orjson.loads(row.warnings) if row.warnings else []
+    return found
+
+
+def ignored_params(row: Any) -> dict[str, str]:
+    """The submission's ``X-Ignored-Params`` header: the ignored fields' names (each warning
+    starts with its field's name, ``catalog/field_lists.py``); none when nothing was."""
+    names = ", ".join(w.split(" ", 1)[0] for w in warnings_of(row))
+    return {"X-Ignored-Params": names} if names else {}
 
 
 def _absolute(base_url: str, paths: list[str]) -> list[str]:
@@ -34,6 +47,7 @@ def task_object(row: Any, base_url: str) -> dict[str, Any]:
         "completed_at": iso(row.completed_at),
         "request": orjson.loads(row.request),
         "response": _absolute(base_url, response),
+        "warnings": warnings_of(row),
     }
     if result is not None:
         obj["result"] = _absolute_result(base_url, result)
@@ -58,4 +72,5 @@ def created_envelope_data(row: Any) -> dict[str, Any]:
         "model": row.model,
         "created_at": iso(row.created_at),
         "estimated_credits": int(row.price),
+        "warnings": warnings_of(row),
     }

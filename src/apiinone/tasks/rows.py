@@ -47,6 +47,7 @@ class TaskRow(NamedTuple):
     request_fingerprint: str | None
     deleted_at: int | None
     remixed_from: str | None
+    warnings: str | None
 
 
 COLUMNS = TaskRow._fields

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from apiinone.auth.principal import Principal
-from apiinone.catalog import ModelSpec, ParamSpec, price_request, validate_request
+from apiinone.catalog import (
+    ModelSpec,
+    ParamSpec,
+    ValidatedRequest,
+    price_request,
+    validate_request,
+)
+from apiinone.catalog.length_limits import TIER_FROM_SOURCE, check_version_limits
 from apiinone.db.engine import now_ms
 from apiinone.db.steps import Steps, run_connection
 from apiinone.db.tables import accounts
@@ -23,11 +30,19 @@ from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
-from apiinone.tasks.references import check_references, refers_to_earlier_work
+from apiinone.tasks.clip_length import check_clip_length
+from apiinone.tasks.references import UPLOAD_COVER, check_references, refers_to_earlier_work
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit_sql import Submitted, insert_tasks_steps
 
-__all__ = ["Prepared", "create_task", "create_tasks", "prepare_task", "url_fields"]
+__all__ = [
+    "Prepared",
+    "by_source_tier",
+    "create_task",
+    "create_tasks",
+    "prepare_task",
+    "url_fields",
+]
 
 
 def url_fields(model: ModelSpec, params: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -112,6 +127,29 @@ class Prepared:
     model: ModelSpec
     params: dict[str, Any]
     values: dict[str, Any]
+    validated: ValidatedRequest
+
+
+def by_source_tier(validated: ValidatedRequest, parent_variant: str | None) -> ValidatedRequest:
+    """A request that names no ``model`` and refers to earlier work (a Suno extend) takes
+    the source's sub-model: its tier, its length limits and its price (the docs: extend
+    costs "5-12, by the origin's tier")."""
+    model = validated.model
+    if validated.model_name is not None or model.slug not in TIER_FROM_SOURCE:
+        return validated
+    variants = model.variants
+    variant = validated.variant
+    if variants is not None and parent_variant in variants.values:
+        variant = parent_variant
+    check_version_limits(model, variant, validated.params)
+    return validated if variant == validated.variant else replace(validated, variant=variant)
+
+
+def _source_tier(item: Prepared, parent_variant: str | None) -> None:
+    tiered = by_source_tier(item.validated, parent_variant)
+    if tiered is not item.validated:
+        item.values["variant"] = tiered.variant
+        item.values["price"] = price_request(item.model, tiered)
 
 
 async def _lock_account(conn: AsyncConnection, account_id: str) -> None:
@@ -143,6 +181,7 @@ async def _write_with_references(
                 params=item.params,
             )
             item.values["parent_task_id"] = reference.parent_task_id
+            _source_tier(item, reference.parent_variant)
         submitted: Submitted = await run_connection(conn, steps())
         return submitted
 
@@ -167,13 +206,13 @@ async def prepare_task(
                 f"'callback_url' is not acceptable: {exc}", param="callback_url"
             ) from exc
     await _check_urls(gateway, model, params)
+    if model.endpoint == UPLOAD_COVER:
+        await check_clip_length(gateway, principal, params.get("audio_id"))
     route = gateway.providers.route(model.slug, test=principal.is_test)
 
     task_id = new_id("task", 18)
-    request = {
-        "model": body.get("model", model.slug),
-        **{k: v for k, v in body.items() if k != "model"},
-    }
+    # What the client asked for, as the model takes it: mapped names, ignored fields gone.
+    request = {"model": validated.model_name or model.slug, **validated.sent}
     values: dict[str, Any] = {
         "id": task_id,
         "account_id": principal.account_id,
@@ -190,6 +229,7 @@ async def prepare_task(
         "request": orjson.dumps(request).decode(),
         "params": orjson.dumps(params).decode(),
         "callback_url": callback_url,
+        "warnings": orjson.dumps(list(validated.warnings)).decode() if validated.warnings else None,
         "provider": route.provider.name,
         "channel": route.channel,
         "next_run_at": now,
@@ -198,7 +238,7 @@ async def prepare_task(
         "created_at": now,
         "updated_at": now,
     }
-    return Prepared(model=model, params=params, values=values)
+    return Prepared(model=model, params=params, values=values, validated=validated)
 
 
 async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Any:

@@ -32,7 +32,7 @@ INSERTED = (
     "id", "account_id", "key_id", "mode", "model", "variant", "endpoint", "kind", "status",
     "progress", "price", "hold_id", "consumed_credits", "request", "params", "callback_url",
     "parent_task_id", "provider", "channel", "next_run_at", "attempts", "deadline_at",
-    "created_at", "updated_at", "request_fingerprint",
+    "created_at", "updated_at", "request_fingerprint", "warnings",
 )  # fmt: skip
 _INSERT = (
     f"INSERT INTO tasks ({', '.join(INSERTED)}) "  # noqa: S608
@@ -118,6 +118,7 @@ def insert_tasks_steps(
             ) from None
         row = {
             "parent_task_id": None,
+            "warnings": None,
             **values,
             "hold_id": held.hold_id,
             "request_fingerprint": fingerprint,

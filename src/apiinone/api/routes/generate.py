@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON, envelope
 from apiinone.tasks.control import wait_for_terminal
-from apiinone.tasks.render import created_envelope_data, task_object
+from apiinone.tasks.render import created_envelope_data, ignored_params, task_object
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit import create_task
 
@@ -34,7 +34,14 @@ LYRICS_WAIT_SECONDS = 20.0
 
 TASK_CREATED: dict[int | str, dict[str, Any]] = {
     202: {
-        "description": "The task was accepted; poll GET /api/v1/tasks/{task_id}.",
+        "description": "The task was accepted; poll GET /api/v1/tasks/{task_id}. `warnings` "
+        "names the request's fields the model does not take, which were ignored.",
+        "headers": {
+            "X-Ignored-Params": {
+                "description": "The ignored fields, comma-separated (absent when none).",
+                "schema": {"type": "string"},
+            }
+        },
         "content": {
             "application/json": {
                 "example": {
@@ -47,6 +54,7 @@ TASK_CREATED: dict[int | str, dict[str, Any]] = {
                         "model": "flux-2",
                         "created_at": "2026-02-25T12:00:00.000Z",
                         "estimated_credits": 5,
+                        "warnings": ["seed is not used by flux-2 and was ignored"],
                     },
                 }
             }
@@ -58,7 +66,7 @@ TASK_CREATED: dict[int | str, dict[str, Any]] = {
 def _make_handler(path: str) -> Any:
     async def handler(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
         row = await create_task(gateway, principal, "/api/v1" + path, body)
-        return envelope(created_envelope_data(row), status_code=202)
+        return envelope(created_envelope_data(row), status_code=202, headers=ignored_params(row))
 
     handler.__name__ = "create_" + path.strip("/").replace("/", "_").replace("-", "_")
     return handler
@@ -82,10 +90,11 @@ async def timestamped_lyrics(
     """Answers synchronously when the lyrics are ready within 20 s (as the docs show),
     otherwise 202 with the task to poll."""
     row = await create_task(gateway, principal, "/api/v1" + LYRICS, body)
+    ignored = ignored_params(row)
     row = await wait_for_terminal(gateway, principal.account_id, row.id, LYRICS_WAIT_SECONDS)
     if row.status == Status.COMPLETED.value:
         obj = task_object(row, str(request.base_url))
-        return envelope({"task_id": row.id, **obj.get("result", {})})
+        return envelope({"task_id": row.id, **obj.get("result", {})}, headers=ignored)
     if row.status in (Status.QUEUED.value, Status.PROCESSING.value):
-        return envelope(created_envelope_data(row), status_code=202)
-    return envelope(task_object(row, str(request.base_url)))
+        return envelope(created_envelope_data(row), status_code=202, headers=ignored)
+    return envelope(task_object(row, str(request.base_url)), headers=ignored)

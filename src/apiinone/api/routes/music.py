@@ -4,17 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
-from apiinone.errors import NotFound
+from apiinone.errors import InvalidRequest, NotFound
 from apiinone.tasks.control import load_task
 from apiinone.tasks.render import task_object
 
 router = APIRouter(prefix="/api/v1/audio/music", tags=["music"])
 
-TaskIdQuery = Annotated[str, Query(min_length=1, max_length=64)]
+_IdQuery = Annotated[str | None, Query(min_length=1, max_length=64)]
+
+
+def _task_id_query(
+    task_id: _IdQuery = None,
+    taskId: _IdQuery = None,  # the Suno pages' own name
+    workId: _IdQuery = None,  # the older Suno pages' name
+) -> str:
+    """``task_id``, or the names the Suno pages also use for it (``taskId``, ``workId``)."""
+    given = [v for v in (task_id, taskId, workId) if v is not None]
+    if not given:
+        raise InvalidRequest(
+            "'task_id' is required (also accepted as taskId or workId)", param="task_id"
+        )
+    if any(v != given[0] for v in given):
+        raise InvalidRequest("task_id, taskId and workId name different tasks", param="task_id")
+    return given[0]
+
+
+TaskIdQuery = Annotated[str, Depends(_task_id_query)]
 
 
 async def _task(gateway: Any, principal: Any, task_id: str, endpoints: tuple[str, ...]) -> Any:

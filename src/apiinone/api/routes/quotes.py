@@ -13,6 +13,9 @@ from apiinone.catalog import price_request, validate_request
 from apiinone.chat.billing import plan_hold
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
+from apiinone.tasks.control import load_task
+from apiinone.tasks.references import EXTEND
+from apiinone.tasks.submit import by_source_tier
 
 router = APIRouter(prefix="/api/v1", tags=["quotes"])
 
@@ -39,6 +42,10 @@ async def quote(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep
     validated = validate_request(gateway.catalog, path, request)
     if not principal.allows_model(validated.model.slug):
         raise PermissionDenied(f"This API key may not use the model '{validated.model.slug}'")
+    origin = validated.params.get("origin_task_id")
+    if validated.model.endpoint == EXTEND and isinstance(origin, str):
+        source = await load_task(gateway, principal.account_id, origin)
+        validated = by_source_tier(validated, source.variant)
     credits = price_request(validated.model, validated)
     return envelope(
         {
