@@ -3,15 +3,15 @@
 A field the docs list for an endpoint but the chosen model does not take is dropped before
 the task is priced and sent; ``warnings`` keeps the sentences that say so (a JSON list).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
