@@ -143,7 +143,7 @@ async def test_concurrent_chats_never_overdraw_a_small_balance(
 
 @pytest.fixture
 async def upstream(tmp_path: Path) -> AsyncIterator[tuple[FakeOpenAI, Server, str]]:
-    async with FakeOpenAI(token="sk-upstream") as fake:
+    async with FakeOpenAI(token="sk-upstream-budget") as fake:
         providers = tmp_path / "providers.toml"
         providers.write_text(
             f"""
@@ -161,7 +161,7 @@ gemini = "gemini-3-flash"
             tmp_path / "gw",
             APIINONE_ADMIN_KEY=admin_key,
             APIINONE_PROVIDERS_FILE=str(providers),
-            FAKE_OPENAI_KEY="sk-upstream",
+            FAKE_OPENAI_KEY="sk-upstream-budget",
             APIINONE_SIGNUP_BONUS="0",
         )
         server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)

@@ -210,7 +210,7 @@ def test_n_choices_are_returned_and_billed(
 
 @pytest.fixture
 async def upstream(tmp_path: Path) -> AsyncIterator[tuple[FakeOpenAI, Server]]:
-    async with FakeOpenAI(token="sk-upstream") as fake:
+    async with FakeOpenAI(token="sk-upstream-budget") as fake:
         providers = tmp_path / "providers.toml"
         providers.write_text(
             f"""
@@ -231,7 +231,7 @@ deepseek-chat = "deepseek-chat"
             tmp_path / "gw",
             APIINONE_ADMIN_KEY=admin_key,
             APIINONE_PROVIDERS_FILE=str(providers),
-            FAKE_OPENAI_KEY="sk-upstream",
+            FAKE_OPENAI_KEY="sk-upstream-budget",
         )
         server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)
         server.admin_key = admin_key  # type: ignore[attr-defined]

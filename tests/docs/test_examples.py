@@ -184,6 +184,8 @@ def test_relative_links_resolve() -> None:
 
 
 def test_the_skip_marker_is_rare() -> None:
+    # Seven: the LiteLLM example (api/openai.md) runs in LiteLLM's own venv, in
+    # tests/openai_compat/test_litellm_e2e.py, not here.
     everything = [(b, skipped) for b, skipped in all_blocks() if b.language in RUN]
     skipped = [b.id for b, was_skipped in everything if was_skipped]
-    assert len(BLOCKS) >= 60 and len(skipped) <= 6, skipped
+    assert len(BLOCKS) >= 60 and len(skipped) <= 7, skipped

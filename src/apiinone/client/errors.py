@@ -10,6 +10,7 @@ Every exception the client raises is an :class:`APIInOneError`::
     │   ├── PermissionDeniedError       403 permission_denied
     │   ├── NotFoundError               404 not_found
     │   ├── MethodNotAllowedError       405 method_not_allowed
+    │   ├── RequestTimeoutError         408 request_timeout
     │   ├── IdempotencyConflictError    409 idempotency_conflict
     │   ├── PayloadTooLargeError        413 payload_too_large
     │   ├── RateLimitError              429 rate_limit (``retry_after`` in seconds)
@@ -50,6 +51,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestTimeoutError",
     "ServerError",
     "ServiceUnavailableError",
     "TaskCanceled",
@@ -131,6 +133,13 @@ class NotFoundError(APIStatusError):
 class MethodNotAllowedError(APIStatusError):
     status_code = 405
     type = "method_not_allowed"
+
+
+class RequestTimeoutError(APIStatusError):
+    """The request's body (or headers) did not reach the gateway in time."""
+
+    status_code = 408
+    type = "request_timeout"
 
 
 class IdempotencyConflictError(APIStatusError):
@@ -241,6 +250,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
         PermissionDeniedError,
         NotFoundError,
         MethodNotAllowedError,
+        RequestTimeoutError,
         IdempotencyConflictError,
         PayloadTooLargeError,
         RateLimitError,
