@@ -192,6 +192,7 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/dashboard/api/models/{slug:path}",                       401,   200,   200,   200),
     ("POST",   "/dashboard/api/quotes",                                   401,   200,   200,   200),
     ("POST",   "/dashboard/api/run",                                      401,   202,   202,   202),
+    ("POST",   "/dashboard/api/snippets",                                 401,   200,   200,   200),
     ("GET",    "/dashboard/api/tasks/{task_id}",                          401,   404,   200,   404),
     ("POST",   "/dashboard/api/tasks/{task_id}/cancel",                   401,   404,   200,   404),
     ("POST",   "/dashboard/api/uploads",                                  401,   201,   201,   201),
@@ -666,6 +667,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/dashboard/api/run"): Spec(
         json={"path": "/api/v1/images/generations", "body": IMAGE}
     ),
+    ("POST", "/dashboard/api/snippets"): Spec(json={"model": "flux-2", "body": IMAGE}),
     ("POST", "/dashboard/api/tasks/{task_id}/cancel"): Spec(
         json={}, alias={"task_id": "slow_task_id"}, fresh=fresh_task, guard=slow_task
     ),

@@ -7,6 +7,7 @@ Errors have the API's error JSON.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -19,7 +20,7 @@ from apiinone.api.routes.uploads import create_upload
 from apiinone.catalog import public_model
 from apiinone.chat.service import run_chat
 from apiinone.dashboard.deps import ApiUser, CsrfHeader, User
-from apiinone.dashboard.examples import example_body
+from apiinone.dashboard.examples import MAX_NESTING, example_body, nesting, snippets
 from apiinone.errors import InvalidRequest, NotFound, RateLimited
 from apiinone.gateway import Gateway
 from apiinone.tasks.control import cancel_task, load_task
@@ -63,6 +64,24 @@ async def model(slug: str, user: ApiUser, gateway: GatewayDep) -> FastJSON:
         raise NotFound(f"No model '{slug[:200]}'", param="slug")
     spec = resolved.model
     return envelope({"model": public_model(spec), "example": example_body(spec)})
+
+
+@router.post("/snippets")
+async def code(body: JSONBody, request: Request, user: Writer, gateway: GatewayDep) -> FastJSON:
+    """``{"model", "body"}``: the request as curl and Python, on each surface the model
+    speaks (a chat model: Chat Completions, Responses, Anthropic Messages)."""
+    slug, payload = body.get("model"), body.get("body")
+    if not isinstance(slug, str):
+        raise InvalidRequest("'model' must be a model's slug", param="model")
+    resolved = gateway.catalog.get(slug[:200])
+    if resolved is None:
+        raise NotFound(f"No model '{slug[:200]}'", param="model")
+    if not isinstance(payload, dict):
+        raise InvalidRequest("'body' must be a JSON object", param="body")
+    if nesting(payload) > MAX_NESTING:
+        raise InvalidRequest(f"'body' nests deeper than {MAX_NESTING} levels", param="body")
+    made = snippets(str(request.base_url), resolved.model, payload)
+    return envelope({"snippets": [asdict(snippet) for snippet in made]})
 
 
 @router.post("/quotes")

@@ -1,5 +1,6 @@
 // The API tester: pick a model, fill its parameters from its JSON Schema, run it as the
-// signed-in account, watch the task, see the result and the equivalent curl command.
+// signed-in account, watch the task, see the result and the equivalent code: curl and
+// Python, for a chat model on each chat API (built by POST /dashboard/api/snippets).
 (function () {
   "use strict";
   const root = document.getElementById("playground");
@@ -16,6 +17,11 @@
   const result = $("pg-result");
   const taskLink = $("pg-task-link");
   const curl = $("pg-curl");
+  const surfaces = $("pg-surfaces");
+  const endpoint = $("pg-endpoint");
+  const pythonBox = $("pg-python-box");
+  const python = $("pg-python");
+  const sdk = $("pg-sdk");
   const el = window.SchemaForm.el;
   const TERMINAL = ["SUCCESS", "FAILED", "CANCELED"];
 
@@ -23,17 +29,37 @@
   let controller = null;
   let timer = null;
   let polling = null;
-
-  function shellQuote(text) { return "'" + text.replace(/'/g, "'\\''") + "'"; }
+  let snippets = [];
+  let surface = null;
+  let asked = 0;
 
   function body() { return controller.values(); }
 
-  function renderCurl(data) {
-    const base = curl.dataset.base.replace(/\/$/, "");
-    curl.textContent = "curl " + base + model.endpoint + " \\\n" +
-      '  -H "Authorization: Bearer $AIO_KEY" \\\n' +
-      '  -H "Content-Type: application/json" \\\n' +
-      "  -d " + shellQuote(JSON.stringify(data, null, 2));
+  function showSnippet() {
+    const snippet = snippets.find((s) => s.surface === surface) || snippets[0];
+    if (!snippet) return;
+    surface = snippet.surface;
+    surfaces.querySelectorAll(".tab").forEach((tab) => {
+      tab.setAttribute("aria-selected", String(tab.dataset.surface === surface));
+    });
+    endpoint.textContent = snippet.endpoint;
+    curl.textContent = snippet.curl;
+    pythonBox.hidden = !snippet.python;
+    python.textContent = snippet.python || "";
+    sdk.textContent = snippet.sdk || "";
+  }
+
+  async function renderCode(data) {
+    const mine = ++asked;
+    const answer = await window.AIO.api("POST", "/dashboard/api/snippets", { model: model.slug, body: data });
+    if (mine !== asked) return;  // a later form state already asked
+    snippets = answer.data.snippets;
+    surfaces.innerHTML = "";
+    snippets.forEach((s) => {
+      surfaces.appendChild(el("button", { type: "button", class: "tab", role: "tab", "data-surface": s.surface, text: s.label }));
+    });
+    surfaces.hidden = snippets.length < 2;
+    showSnippet();
   }
 
   function badge(status) {
@@ -45,7 +71,7 @@
     errorBox.textContent = "";
     let data;
     try { data = body(); } catch (e) { errorBox.textContent = e.message; return; }
-    renderCurl(data);
+    renderCode(data).catch((e) => { errorBox.textContent = e.message; });
     try {
       const answer = await window.AIO.api("POST", "/dashboard/api/quotes", { path: model.endpoint, body: data, mode: modeSelect.value });
       price.textContent = answer.data.credits.toLocaleString() + " credits" + (answer.data.pricing === "tokens" ? " at most" : "");
@@ -163,6 +189,12 @@
   }
 
   modelSelect.addEventListener("change", () => load(modelSelect.value).catch((e) => { errorBox.textContent = e.message; }));
+  surfaces.addEventListener("click", (event) => {
+    const tab = event.target.closest(".tab");
+    if (!tab) return;
+    surface = tab.dataset.surface;
+    showSnippet();
+  });
   modeSelect.addEventListener("change", later);
   form.addEventListener("input", later);
   form.addEventListener("change", later);
