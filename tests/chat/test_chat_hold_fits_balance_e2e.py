@@ -20,7 +20,8 @@ from apiinone.catalog import load_catalog
 from apiinone.chat.billing import MIN_ANSWER_TOKENS, plan_hold
 from tests.conftest import Account
 from tests.fakes.openai_chat import FakeOpenAI
-from tests.support.server import Server, base_env
+from tests.support.openai_upstream import openai_upstream
+from tests.support.server import Server
 
 GEMINI = load_catalog().get("gemini").model  # type: ignore[union-attr]
 # The quick-start request of the docs (docs/quickstart.md): no max_tokens.
@@ -143,32 +144,10 @@ async def test_concurrent_chats_never_overdraw_a_small_balance(
 
 @pytest.fixture
 async def upstream(tmp_path: Path) -> AsyncIterator[tuple[FakeOpenAI, Server, str]]:
-    async with FakeOpenAI(token="sk-upstream-budget") as fake:
-        providers = tmp_path / "providers.toml"
-        providers.write_text(
-            f"""
-[[channels]]
-name = "fake-openai"
-adapter = "openai"
-base_url = "{fake.url}"
-credential_env = "FAKE_OPENAI_KEY"
-[channels.models]
-gemini = "gemini-3-flash"
-"""
-        )
-        admin_key = generate_key()
-        env = base_env(
-            tmp_path / "gw",
-            APIINONE_ADMIN_KEY=admin_key,
-            APIINONE_PROVIDERS_FILE=str(providers),
-            FAKE_OPENAI_KEY="sk-upstream-budget",
-            APIINONE_SIGNUP_BONUS="0",
-        )
-        server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)
-        try:
-            yield fake, server, admin_key
-        finally:
-            await asyncio.to_thread(server.stop)
+    async with openai_upstream(
+        tmp_path, "sk-upstream-budget", APIINONE_SIGNUP_BONUS="0"
+    ) as running:
+        yield running
 
 
 def _account(server: Server, admin_key: str, credits: int) -> str:

@@ -17,40 +17,17 @@ from typing import Any
 import httpx
 import pytest
 
-from apiinone.auth.secrets import generate_key
 from tests.fakes.openai_chat import FakeOpenAI
-from tests.support.server import Server, base_env
+from tests.support.openai_upstream import openai_upstream
+from tests.support.server import Server
 
 CHAT = "/v1/chat/completions"
 
 
 @pytest.fixture
 async def upstream(tmp_path: Path) -> AsyncIterator[tuple[FakeOpenAI, Server, str]]:
-    async with FakeOpenAI(token="sk-idempotent-upstream") as fake:
-        providers = tmp_path / "providers.toml"
-        providers.write_text(
-            f"""
-[[channels]]
-name = "fake-openai"
-adapter = "openai"
-base_url = "{fake.url}"
-credential_env = "FAKE_OPENAI_KEY"
-[channels.models]
-gemini = "gemini-3-flash"
-"""
-        )
-        admin_key = generate_key()
-        env = base_env(
-            tmp_path / "gw",
-            APIINONE_ADMIN_KEY=admin_key,
-            APIINONE_PROVIDERS_FILE=str(providers),
-            FAKE_OPENAI_KEY="sk-idempotent-upstream",
-        )
-        server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)
-        try:
-            yield fake, server, admin_key
-        finally:
-            await asyncio.to_thread(server.stop)
+    async with openai_upstream(tmp_path, "sk-idempotent-upstream") as running:
+        yield running
 
 
 def _client(server: Server, key: str) -> httpx.AsyncClient:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import openai
 import pytest
@@ -13,7 +12,8 @@ from PIL import Image
 
 from apiinone.auth.secrets import generate_key
 from tests.openai_compat.support import ledger_of, tasks_of
-from tests.support.server import Server, base_env
+from tests.support.server import Server
+from tests.support.short_wait import short_wait_gateway
 from tests.support.tasks import download
 
 WAIT = 2  # APIINONE_OPENAI_WAIT_SECONDS of this module's server
@@ -23,20 +23,9 @@ PRICE = 25
 
 @pytest.fixture(scope="module")
 def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    data_dir: Path = tmp_path_factory.mktemp("default-image-model")
-    admin_key = generate_key()
-    env = base_env(
-        data_dir,
-        APIINONE_ADMIN_KEY=admin_key,
-        APIINONE_SIGNUP_BONUS="100",
-        APIINONE_RATE_LIMIT_PER_MINUTE="100000",
-        APIINONE_OPENAI_WAIT_SECONDS=str(WAIT),
-        APIINONE_OPENAI_DEFAULT_IMAGE_MODEL=DEFAULT,
-        APIINONE_SANDBOX_SPEED="20",
-    )
-    server = Server(data_dir=data_dir, env=env).start()
-    yield server, admin_key
-    server.stop()
+    data_dir = tmp_path_factory.mktemp("default-image-model")
+    with short_wait_gateway(data_dir, WAIT, APIINONE_OPENAI_DEFAULT_IMAGE_MODEL=DEFAULT) as running:
+        yield running
 
 
 def new_key(configured: tuple[Server, str]) -> str:

@@ -18,7 +18,8 @@ import pytest
 
 from apiinone.auth.secrets import generate_key
 from tests.openai_compat.support import is_mp3, ledger_of, tasks_of
-from tests.support.server import Server, base_env
+from tests.support.server import Server
+from tests.support.short_wait import short_wait_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-litellm"
@@ -36,19 +37,8 @@ def litellm_python() -> Path:
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    data_dir: Path = tmp_path_factory.mktemp("litellm")
-    admin_key = generate_key()
-    env = base_env(
-        data_dir,
-        APIINONE_ADMIN_KEY=admin_key,
-        APIINONE_SIGNUP_BONUS="100",
-        APIINONE_RATE_LIMIT_PER_MINUTE="100000",
-        APIINONE_OPENAI_WAIT_SECONDS=str(WAIT),
-        APIINONE_SANDBOX_SPEED="20",
-    )
-    server = Server(data_dir=data_dir, env=env).start()
-    yield server, admin_key
-    server.stop()
+    with short_wait_gateway(tmp_path_factory.mktemp("litellm"), WAIT) as running:
+        yield running
 
 
 def new_key(gateway: tuple[Server, str]) -> str:

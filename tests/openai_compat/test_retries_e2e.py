@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import openai
@@ -15,7 +14,8 @@ import pytest
 
 from apiinone.auth.secrets import generate_key
 from tests.openai_compat.support import is_mp3, ledger_of, tasks_of
-from tests.support.server import Server, base_env
+from tests.support.server import Server
+from tests.support.short_wait import short_wait_gateway
 
 WAIT = 2  # APIINONE_OPENAI_WAIT_SECONDS of this module's server
 DELAY = "sandbox:delay=5"  # a task longer than the wait; others take a fraction of a second
@@ -24,19 +24,8 @@ SLOW = f"a slow lighthouse {DELAY}"
 
 @pytest.fixture(scope="module")
 def waiting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    data_dir: Path = tmp_path_factory.mktemp("short-wait")
-    admin_key = generate_key()
-    env = base_env(
-        data_dir,
-        APIINONE_ADMIN_KEY=admin_key,
-        APIINONE_SIGNUP_BONUS="100",
-        APIINONE_RATE_LIMIT_PER_MINUTE="100000",
-        APIINONE_OPENAI_WAIT_SECONDS=str(WAIT),
-        APIINONE_SANDBOX_SPEED="20",
-    )
-    server = Server(data_dir=data_dir, env=env).start()
-    yield server, admin_key
-    server.stop()
+    with short_wait_gateway(tmp_path_factory.mktemp("short-wait"), WAIT) as running:
+        yield running
 
 
 def new_key(waiting: tuple[Server, str]) -> str:

@@ -14,43 +14,20 @@ import httpx
 import pytest
 from openai import AsyncOpenAI
 
-from apiinone.auth.secrets import generate_key
 from apiinone.catalog import chat_cost, estimate_prompt_tokens, load_catalog
 from tests.fakes.openai_chat import FakeOpenAI
 from tests.responses.test_responses_sdk_e2e import WEATHER, validate_event
 from tests.support.openai_schema import validate
-from tests.support.server import Server, base_env
+from tests.support.openai_upstream import openai_upstream
+from tests.support.server import Server
 
 GEMINI = load_catalog().get("gemini").model  # type: ignore[union-attr]
 
 
 @pytest.fixture
 async def upstream(tmp_path: Path) -> AsyncIterator[tuple[FakeOpenAI, Server, str]]:
-    async with FakeOpenAI(token="sk-upstream-secret") as fake:
-        providers = tmp_path / "providers.toml"
-        providers.write_text(
-            f"""
-[[channels]]
-name = "fake-openai"
-adapter = "openai"
-base_url = "{fake.url}"
-credential_env = "FAKE_OPENAI_KEY"
-[channels.models]
-gemini = "gemini-3-flash"
-"""
-        )
-        admin_key = generate_key()
-        env = base_env(
-            tmp_path / "gw",
-            APIINONE_ADMIN_KEY=admin_key,
-            APIINONE_PROVIDERS_FILE=str(providers),
-            FAKE_OPENAI_KEY="sk-upstream-secret",
-        )
-        server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start)
-        try:
-            yield fake, server, admin_key
-        finally:
-            await asyncio.to_thread(server.stop)
+    async with openai_upstream(tmp_path, "sk-upstream-secret") as running:
+        yield running
 
 
 def client(server: Server, key: str) -> httpx.AsyncClient:

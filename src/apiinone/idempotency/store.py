@@ -81,6 +81,11 @@ def _where(record: Record, *more: Any) -> Any:
     )
 
 
+def _held(record: Record, owner: str) -> Any:
+    """The record while ``owner`` still holds it in flight."""
+    return _where(record, idempotency_keys.c.owner == owner, idempotency_keys.c.status == IN_FLIGHT)
+
+
 async def claim(
     db: Database, record: Record, *, account_id: str, request_hash: str, lease_ms: int
 ) -> Claimed:
@@ -138,13 +143,7 @@ async def renew(db: Database, record: Record, owner: str, lease_ms: int) -> bool
     async with db.write() as conn:
         renewed = await conn.execute(
             update(idempotency_keys)
-            .where(
-                _where(
-                    record,
-                    idempotency_keys.c.owner == owner,
-                    idempotency_keys.c.status == IN_FLIGHT,
-                )
-            )
+            .where(_held(record, owner))
             .values(lease_expires_at=now_ms() + lease_ms)
         )
     return bool(renewed.rowcount == 1)
@@ -155,13 +154,7 @@ async def save(db: Database, record: Record, owner: str, saved: Saved) -> bool:
     async with db.write() as conn:
         kept = await conn.execute(
             update(idempotency_keys)
-            .where(
-                _where(
-                    record,
-                    idempotency_keys.c.owner == owner,
-                    idempotency_keys.c.status == IN_FLIGHT,
-                )
-            )
+            .where(_held(record, owner))
             .values(
                 status=DONE,
                 owner=None,
@@ -177,15 +170,7 @@ async def save(db: Database, record: Record, owner: str, saved: Saved) -> bool:
 async def abandon(db: Database, record: Record, owner: str) -> None:
     """Forget an in-flight record whose answer is not kept (so the key may be used again)."""
     async with db.write() as conn:
-        await conn.execute(
-            delete(idempotency_keys).where(
-                _where(
-                    record,
-                    idempotency_keys.c.owner == owner,
-                    idempotency_keys.c.status == IN_FLIGHT,
-                )
-            )
-        )
+        await conn.execute(delete(idempotency_keys).where(_held(record, owner)))
 
 
 async def purge_expired(db: Database) -> int:

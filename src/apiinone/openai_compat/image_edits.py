@@ -34,7 +34,7 @@ from apiinone.openai_compat.image_inputs import edit_variant, input_binding
 from apiinone.openai_compat.images import IMAGE_ENDPOINT, image_bodies, images_answer
 from apiinone.openai_compat.jobs import run_tasks
 from apiinone.openai_compat.resolve import resolve_model
-from apiinone.storage.files import absolute_url, save_file
+from apiinone.storage.files import absolute_url, save_upload
 
 __all__ = ["EDIT_PATH", "router"]
 
@@ -70,16 +70,14 @@ EDIT_BODY = {
 
 
 async def _store(gateway: Gateway, principal: Principal, image: ImageFile) -> str:
-    stored = await save_file(
+    stored = await save_upload(
         gateway.db,
         gateway.store,
         account_id=principal.account_id,
-        task_id=None,
-        purpose="upload",
         name=image.name,
         content_type=image.content_type,
         data=image.data,
-        retention_seconds=gateway.settings.file_retention_hours * 3600,
+        retention_hours=gateway.settings.file_retention_hours,
     )
     return absolute_url(gateway.settings.base_url, stored.path)
 

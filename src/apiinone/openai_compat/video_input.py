@@ -26,7 +26,7 @@ from apiinone.errors import InvalidRequest, NotFound
 from apiinone.gateway import Gateway
 from apiinone.net.fetch import accepted_type
 from apiinone.openai_compat.bodies import VideoCreate, parse_body
-from apiinone.storage.files import absolute_url, get_file, safe_name, save_file
+from apiinone.storage.files import absolute_url, get_file, safe_name, save_upload
 
 __all__ = ["Upload", "has_reference", "read_video_create", "reference_url"]
 
@@ -96,16 +96,14 @@ async def reference_url(
 ) -> str | None:
     """The input reference as a URL the video model can fetch (``None`` without one)."""
     if upload is not None:
-        stored = await save_file(
+        stored = await save_upload(
             gateway.db,
             gateway.store,
             account_id=principal.account_id,
-            task_id=None,
-            purpose="upload",
             name=upload.name,
             content_type=upload.content_type,
             data=upload.data,
-            retention_seconds=gateway.settings.file_retention_hours * 3600,
+            retention_hours=gateway.settings.file_retention_hours,
         )
         return absolute_url(gateway.settings.base_url, stored.path)
     ref = req.input_reference

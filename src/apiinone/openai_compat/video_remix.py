@@ -32,7 +32,7 @@ from apiinone.openai_compat.results import result_paths
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT, load_video, video_object
 from apiinone.openai_compat.video_store import mark_remix
 from apiinone.openai_compat.videos import first_frame_param, still
-from apiinone.storage.files import absolute_url, save_file
+from apiinone.storage.files import absolute_url, save_upload
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit import create_task
 
@@ -108,16 +108,14 @@ async def remix_video(
         raise InvalidRequest(
             f"Video {video_id} cannot be remixed: {exc.message}", param="video_id"
         ) from exc
-    stored = await save_file(
+    stored = await save_upload(
         gateway.db,
         gateway.store,
         account_id=principal.account_id,
-        task_id=None,
-        purpose="upload",
         name=f"remix-{video_id}.jpg",
         content_type="image/jpeg",
         data=frame,
-        retention_seconds=gateway.settings.file_retention_hours * 3600,
+        retention_hours=gateway.settings.file_retention_hours,
     )
     body: dict[str, Any] = {
         k: v for k, v in orjson.loads(source.request).items() if k not in _NOT_REPEATED

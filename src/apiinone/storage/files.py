@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -31,6 +32,7 @@ __all__ = [
     "list_task_files",
     "safe_name",
     "save_file",
+    "save_upload",
     "sweep_expired",
 ]
 
@@ -142,6 +144,30 @@ async def save_file(
     return stored
 
 
+async def save_upload(
+    db: Database,
+    store: BlobStore,
+    *,
+    account_id: str,
+    name: str,
+    content_type: str,
+    data: bytes,
+    retention_hours: float,
+) -> StoredFile:
+    """Keep the caller's file as one of its uploads (of no task) for ``retention_hours``."""
+    return await save_file(
+        db,
+        store,
+        account_id=account_id,
+        task_id=None,
+        purpose="upload",
+        name=name,
+        content_type=content_type,
+        data=data,
+        retention_seconds=retention_hours * 3600,
+    )
+
+
 async def get_file(db: Database, file_id: str) -> StoredFile | None:
     """The file, or ``None`` when it does not exist or has expired."""
     async with db.read() as conn:
@@ -166,6 +192,28 @@ async def list_task_files(db: Database, task_id: str) -> list[StoredFile]:
     return [f for f in map(_from_row, rows) if not f.expired(now)]
 
 
+async def _delete_blobs_then_rows(
+    db: Database, store: BlobStore, rows: Sequence[Any], of_what: str
+) -> int:
+    """Delete each row's blob, then the rows whose blob went; returns how many rows went.
+
+    A blob that cannot be deleted keeps its row, so a later sweep tries again.
+    """
+    gone: list[str] = []
+    for row in rows:
+        try:
+            await store.delete(row.storage_key)
+        except Exception:
+            log.exception("could not delete blob %s of %s", row.storage_key, of_what)
+            continue
+        gone.append(row.id)
+    if not gone:
+        return 0
+    async with db.write() as conn:
+        result = await conn.execute(delete(files).where(files.c.id.in_(gone)))
+    return int(result.rowcount)
+
+
 async def sweep_expired(db: Database, store: BlobStore, now_ms: int, limit: int = 500) -> int:
     """Delete up to ``limit`` expired files, blob first; returns how many rows went.
 
@@ -180,19 +228,7 @@ async def sweep_expired(db: Database, store: BlobStore, now_ms: int, limit: int 
                 .limit(limit)
             )
         ).all()
-    gone: list[str] = []
-    for row in rows:
-        try:
-            await store.delete(row.storage_key)
-        except Exception:
-            log.exception("could not delete blob %s of expired file", row.storage_key)
-            continue
-        gone.append(row.id)
-    if not gone:
-        return 0
-    async with db.write() as conn:
-        result = await conn.execute(delete(files).where(files.c.id.in_(gone)))
-    return int(result.rowcount)
+    return await _delete_blobs_then_rows(db, store, rows, "expired file")
 
 
 async def delete_task_files(db: Database, store: BlobStore, task_id: str) -> int:
@@ -217,19 +253,7 @@ async def delete_task_files(db: Database, store: BlobStore, task_id: str) -> int
                 select(files.c.id, files.c.storage_key).where(files.c.task_id == task_id)
             )
         ).all()
-    gone: list[str] = []
-    for row in rows:
-        try:
-            await store.delete(row.storage_key)
-        except Exception:
-            log.exception("could not delete blob %s of task %s", row.storage_key, task_id)
-            continue
-        gone.append(row.id)
-    if not gone:
-        return 0
-    async with db.write() as conn:
-        result = await conn.execute(delete(files).where(files.c.id.in_(gone)))
-    return int(result.rowcount)
+    return await _delete_blobs_then_rows(db, store, rows, f"task {task_id}")
 
 
 def absolute_url(base_url: str, path: str) -> str:

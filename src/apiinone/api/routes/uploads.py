@@ -22,7 +22,7 @@ from apiinone.api.render import FastJSON, envelope, iso
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.net.fetch import MEDIA_TYPES, accepted_type, fetch_input
 from apiinone.net.sniff import extension_for
-from apiinone.storage.files import StoredFile, absolute_url, get_file, safe_name, save_file
+from apiinone.storage.files import StoredFile, absolute_url, get_file, safe_name, save_upload
 
 __all__ = ["router", "upload_object"]
 
@@ -148,16 +148,14 @@ async def create_upload(
         raise InvalidRequest(
             "Send multipart/form-data with a 'file' field, or a JSON object with 'url'"
         )
-    stored = await save_file(
+    stored = await save_upload(
         gateway.db,
         gateway.store,
         account_id=principal.account_id,
-        task_id=None,
-        purpose="upload",
         name=name,
         content_type=content_type,
         data=data,
-        retention_seconds=settings.file_retention_hours * 3600,
+        retention_hours=settings.file_retention_hours,
     )
     return envelope(
         upload_object(stored, _base(request, settings.public_base_url)), status_code=201
