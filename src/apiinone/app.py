@@ -18,6 +18,7 @@ from apiinone.api.render import FastJSON
 from apiinone.api.routes import (
     account,
     admin,
+    admin_audit,
     chat,
     files,
     generate,
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
         openai_compat,
         provider_hooks,
         admin,
+        admin_audit,
     ):
         app.include_router(module.router)
     install_dashboard(app)

@@ -26,6 +26,7 @@ def accounts_create(
     with_key: Annotated[bool, typer.Option(help="Also create an API key")] = True,
 ) -> None:
     """Create an account (with the sign-up bonus) and, by default, an API key."""
+    from apiinone.audit import Actor, record
     from apiinone.auth.accounts import create_account
     from apiinone.auth.keys import create_key
 
@@ -39,6 +40,8 @@ def accounts_create(
             test_credits=settings.test_credits,
         )
         console.print(f"account {account.id} ({account.email})")
+        after = {"email": account.email, "is_admin": account.is_admin, "with_key": with_key}
+        await record(db, Actor.cli(), "account.create", account.id, after=after)
         if with_key:
             _, raw = await create_key(db, account_id=account.id, name="default")
             console.print(f"API key (shown once): {raw}", soft_wrap=True)
@@ -64,6 +67,7 @@ def keys_create(
     model: Annotated[list[str] | None, typer.Option(help="Allowed model (repeatable)")] = None,
 ) -> None:
     """Create an API key for an account."""
+    from apiinone.audit import Actor, record
     from apiinone.auth.accounts import find_account
     from apiinone.auth.keys import KeyLimits, create_key
 
@@ -80,6 +84,8 @@ def keys_create(
                 spend_cap=spend_cap,
             ),
         )
+        after = {"account_id": target.id, "name": info.name, "mode": info.mode}
+        await record(db, Actor.cli(), "key.create", info.id, after=after)
         console.print(f"key {info.id} for {target.email}")
         console.print(f"API key (shown once): {raw}", soft_wrap=True)
 
@@ -106,11 +112,22 @@ def keys_list(account: Annotated[str, typer.Argument(help="Account id or email")
 @keys.command("revoke")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key; it stops working within a second on every server."""
-    from apiinone.auth.keys import revoke_key
+    from apiinone.audit import Actor, record
+    from apiinone.auth.keys import get_key, revoke_key
     from apiinone.bus import Bus
 
     async def work(db: Database, settings: Settings) -> None:
+        before = await get_key(db, None, key_id)
         info = await revoke_key(db, None, key_id)
+        if before.revoked_at is None:
+            await record(
+                db,
+                Actor.cli(),
+                "key.revoke",
+                key_id,
+                before={"account_id": info.account_id, "revoked_at": None},
+                after={"account_id": info.account_id, "revoked_at": info.revoked_at},
+            )
         bus = Bus(settings.redis_url)  # tell running servers at once, where Redis is shared
         await bus.publish("key", info.key_hash)
         await bus.close()
@@ -127,6 +144,7 @@ def credits_grant(
     test: Annotated[bool, typer.Option("--test", help="Grant test credits")] = False,
 ) -> None:
     """Grant (or with a negative amount, deduct) credits; one ledger row."""
+    from apiinone.audit import Actor, record
     from apiinone.auth.accounts import find_account
     from apiinone.billing.ledger import adjust
 
@@ -140,6 +158,14 @@ def credits_grant(
                 amount=amount,
                 kind="grant" if amount > 0 else "deduct",
                 reason=reason,
+            )
+            await record(
+                conn,
+                Actor.cli(),
+                "credits.grant" if amount > 0 else "credits.deduct",
+                target.id,
+                before={"mode": "test" if test else "live", "balance": balance - amount},
+                after={"mode": "test" if test else "live", "balance": balance, "reason": reason},
             )
         console.print(f"{target.email}: balance {balance}")
 

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from apiinone.dashboard.deps import LoginRequired, PageError
 from apiinone.dashboard.routes import (
     admin,
+    admin_audit,
     admin_channels,
     api,
     auth,
@@ -65,6 +66,7 @@ def install_dashboard(app: FastAPI) -> None:
         models,
         billing,
         admin,
+        admin_audit,
         admin_channels,
         api,
     ):

@@ -22,6 +22,7 @@ from sqlalchemy import (
 __all__ = [
     "accounts",
     "api_keys",
+    "audit_log",
     "files",
     "hold_leases",
     "holds",
@@ -379,4 +380,23 @@ responses = Table(
     Column("input_items", Text, nullable=False),
     Column("messages", Text, nullable=False),
     Index("ix_responses_expires", "expires_at"),
+)
+
+# The audit trail: one row per admin action (src/apiinone/audit/). ``actor_id`` is the admin
+# account (null for the operator's CLI); ``before``/``after`` are JSON, never secrets.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("actor_id", String(40), nullable=True),
+    Column("actor", String(120), nullable=False),
+    Column("via", String(16), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(120), nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Index("ix_audit_log_created", "created_at"),
+    Index("ix_audit_log_action_created", "action", "created_at"),
+    Index("ix_audit_log_target", "target"),
 )

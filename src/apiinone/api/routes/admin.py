@@ -10,8 +10,9 @@ from apiinone.api.deps import AdminPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.routes.keys import issue_key
 from apiinone.api.schemas import AccountCreate, AccountUpdate, CreditAdjust, KeyCreate
+from apiinone.audit import Actor, record
 from apiinone.auth.accounts import create_account, get_account, list_accounts, set_disabled
-from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key
+from apiinone.auth.keys import KeyLimits, create_key, get_key, list_keys, revoke_key
 from apiinone.auth.powers import within
 from apiinone.billing.ledger import adjust, get_wallet
 
@@ -42,6 +43,13 @@ async def admin_create_account(
             limits=within(admin, KeyLimits(), test=False),
         )
         data["key"] = {**info.public(), "key": raw}
+    await record(
+        gateway.db,
+        Actor("api", admin.account_id),
+        "account.create",
+        account.id,
+        after={"email": account.email, "is_admin": account.is_admin, "with_key": body.create_key},
+    )
     return envelope(data, status_code=201)
 
 
@@ -82,10 +90,21 @@ async def admin_get_account(
 
 @router.patch("/accounts/{account_id}")
 async def admin_update_account(
-    account_id: AccountId, body: AccountUpdate, _admin: AdminPrincipal, gateway: GatewayDep
+    account_id: AccountId, body: AccountUpdate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
+    async with gateway.db.read() as conn:
+        before = await get_account(conn, account_id)
     account = await set_disabled(gateway.db, account_id, body.disabled)
     await gateway.key_changed(None)
+    if before.disabled != account.disabled:
+        await record(
+            gateway.db,
+            Actor("api", admin.account_id),
+            "account.disable" if account.disabled else "account.enable",
+            account_id,
+            before={"disabled": before.disabled},
+            after={"disabled": account.disabled},
+        )
     return envelope(account.public())
 
 
@@ -102,6 +121,14 @@ async def admin_adjust_credits(
             amount=body.amount,
             kind="grant" if body.amount > 0 else "deduct",
             reason=f"{body.reason} (by {admin.account_id})",
+        )
+        await record(
+            conn,
+            Actor("api", admin.account_id),
+            "credits.grant" if body.amount > 0 else "credits.deduct",
+            account_id,
+            before={"mode": body.mode, "balance": balance - body.amount},
+            after={"mode": body.mode, "balance": balance, "reason": body.reason},
         )
     return envelope({"account_id": account_id, "mode": body.mode, "balance": balance})
 
@@ -120,15 +147,25 @@ async def admin_list_keys(
 async def admin_create_key(
     account_id: AccountId, body: KeyCreate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
-    return await issue_key(gateway, account_id, body, admin)
+    return await issue_key(gateway, account_id, body, admin, audit=Actor("api", admin.account_id))
 
 
 @router.delete("/keys/{key_id}")
 async def admin_revoke_key(
-    key_id: Annotated[str, Path(max_length=40)], _admin: AdminPrincipal, gateway: GatewayDep
+    key_id: Annotated[str, Path(max_length=40)], admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
+    before = await get_key(gateway.db, None, key_id)
     info = await revoke_key(gateway.db, None, key_id)
     await gateway.key_changed(info.key_hash)
+    if before.revoked_at is None:
+        await record(
+            gateway.db,
+            Actor("api", admin.account_id),
+            "key.revoke",
+            key_id,
+            before={"account_id": info.account_id, "revoked_at": None},
+            after={"account_id": info.account_id, "revoked_at": info.revoked_at},
+        )
     return envelope({**info.public(), "account_id": info.account_id})
 
 

@@ -3,14 +3,23 @@ cap, and a key mints or changes keys only within its own limits (``auth/powers.p
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from apiinone.api.deps import FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
-from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key, rotate_key, update_key
+from apiinone.audit import Actor, record
+from apiinone.auth.keys import (
+    KeyInfo,
+    KeyLimits,
+    create_key,
+    list_keys,
+    revoke_key,
+    rotate_key,
+    update_key,
+)
 from apiinone.auth.powers import bound_update, within
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest
@@ -41,10 +50,15 @@ async def list_my_keys(principal: Manager, gateway: GatewayDep) -> FastJSON:
 
 
 async def issue_key(
-    gateway: Gateway, account_id: str, body: KeyCreate, minter: Principal
+    gateway: Gateway,
+    account_id: str,
+    body: KeyCreate,
+    minter: Principal,
+    *,
+    audit: Actor | None = None,
 ) -> FastJSON:
     """Create a key from a ``KeyCreate`` body, within ``minter``'s own limits; the answer
-    holds the full key, once."""
+    holds the full key, once. ``audit``: an admin acting for an account (a trail entry)."""
     limits = KeyLimits(
         expires_at=to_ms(body.expires_at),
         allowed_models=check_models(gateway, body.allowed_models),
@@ -58,7 +72,15 @@ async def issue_key(
         test=body.test,
         limits=within(minter, limits, test=body.test),
     )
+    if audit is not None:
+        await record(gateway.db, audit, "key.create", info.id, after=_key_state(info))
     return envelope({**info.public(), "key": raw}, status_code=201)
+
+
+def _key_state(info: KeyInfo) -> dict[str, Any]:
+    keep = ("name", "mode", "display", "expires_at", "allowed_models")
+    public = info.public()
+    return {"account_id": info.account_id, **{k: public[k] for k in keep}}
 
 
 @router.post("", status_code=201)

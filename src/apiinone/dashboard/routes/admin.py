@@ -11,6 +11,7 @@ from starlette.responses import Response
 from apiinone.api.deps import GatewayDep
 from apiinone.api.params import MAX_EXPIRY_DAYS, ascii_int
 from apiinone.api.routes.tasks import PUBLIC_TO_INTERNAL
+from apiinone.audit import Actor, record
 from apiinone.auth.accounts import get_account, set_disabled
 from apiinone.auth.keys import list_keys
 from apiinone.billing.ledger import adjust, get_wallet
@@ -21,6 +22,7 @@ from apiinone.dashboard.media import split_cursor
 from apiinone.dashboard.price_overrides import (
     delete_override,
     load_overrides,
+    parse_price,
     price_toml,
     raw_price,
     save_override,
@@ -127,6 +129,14 @@ async def adjust_credits(
                 kind="grant" if signed > 0 else "deduct",
                 reason=f"{reason.strip()} (by {user.account.id})",
             )
+            await record(
+                conn,
+                Actor("console", user.account.id),
+                "credits.grant" if signed > 0 else "credits.deduct",
+                account.id,
+                before={"mode": mode, "balance": balance - signed},
+                after={"mode": mode, "balance": balance, "reason": reason.strip()},
+            )
     except APIError as exc:
         return redirect(request, back, flash=("error", exc.message))
     verb = "Granted" if signed > 0 else "Deducted"
@@ -150,6 +160,15 @@ async def disable(
         )
     await set_disabled(gateway.db, account.id, disabled == "1")
     await gateway.key_changed(None)
+    if account.disabled != (disabled == "1"):
+        await record(
+            gateway.db,
+            Actor("console", user.account.id),
+            "account.disable" if disabled == "1" else "account.enable",
+            account.id,
+            before={"disabled": account.disabled},
+            after={"disabled": disabled == "1"},
+        )
     if disabled == "1":
         await end_account_sessions(gateway.db, account.id)
     text = (
@@ -217,6 +236,15 @@ async def model_page(request: Request, slug: str, user: AdminUser, gateway: Gate
     return await _model_form(request, user, gateway, slug)
 
 
+def _price_in_force(
+    gateway: Gateway, slug: str, overrides: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    resolved = gateway.catalog.get(slug)
+    if resolved is None or resolved.model.slug != slug:
+        return None
+    return raw_price(gateway.settings, slug, overrides)
+
+
 @router.post("/models/{slug:path}")
 async def save_model(
     request: Request,
@@ -226,8 +254,14 @@ async def save_model(
     price: Text = "",
     action: Annotated[str, Form(pattern="^(save|reset)$")] = "save",
 ) -> Response:
+    actor = Actor("console", user.account.id)
+    overrides = await load_overrides(gateway.db)
+    before = _price_in_force(gateway, slug[:120], overrides)
     if action == "reset":
         await delete_override(gateway, slug[:120])
+        if slug[:120] in overrides:
+            after = raw_price(gateway.settings, slug[:120], {})
+            await record(gateway.db, actor, "price.reset", slug[:120], before=before, after=after)
         return redirect(request, f"/admin/models/{slug[:120]}", flash=("ok", "Override removed."))
     try:
         await save_override(gateway, slug[:120], price, admin_id=user.account.id)
@@ -241,6 +275,8 @@ async def save_model(
             status=400,
             message={"kind": "error", "text": exc.message},
         )
+    after = parse_price(price)
+    await record(gateway.db, actor, "price.set", slug[:120], before=before, after=after)
     return redirect(
         request, f"/admin/models/{slug[:120]}", flash=("ok", "Price saved and in force.")
     )
@@ -331,6 +367,13 @@ async def create_codes(
         count=count,
         created_by=user.account.id,
         expires_at=expires_at,
+    )
+    await record(
+        gateway.db,
+        Actor("console", user.account.id),
+        "codes.create",
+        batch.id,
+        after={"name": batch.name, "credits": credits, "count": count, "expires_at": expires_at},
     )
     return page(
         request,

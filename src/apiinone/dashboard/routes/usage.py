@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from apiinone.api.deps import GatewayDep
 from apiinone.api.params import ascii_int
 from apiinone.api.routes.account import ledger_row
+from apiinone.csv_export import csv_chunks
 from apiinone.dashboard.deps import PageUser
 from apiinone.dashboard.queries import (
     LEDGER_KINDS,
@@ -97,13 +96,6 @@ async def usage_page(
     )
 
 
-def _cell(value: Any) -> Any:
-    # A spreadsheet runs text starting with = + - @ as a formula: make it plain text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @router.get("/usage.csv")
 async def usage_csv(
     request: Request,
@@ -118,21 +110,12 @@ async def usage_csv(
 ) -> Response:
     filters = _filters(mode, kind, model, task_id, since, until)
 
-    async def lines() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+    async def rows() -> AsyncIterator[dict[str, Any]]:
         async for row in iter_ledger(gateway.db, user.account.id, filters, max_rows=CSV_MAX_ROWS):
-            item = ledger_row(row)
-            writer.writerow([_cell(item[c]) for c in CSV_COLUMNS])
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+            yield ledger_row(row)
 
     response = StreamingResponse(
-        lines(),
+        csv_chunks(CSV_COLUMNS, rows()),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="usage-{filters.mode}.csv"'},
     )
