@@ -30,9 +30,7 @@ def _admin_id(api: httpx.Client) -> str:
     return str(api.get("/api/v1/account").json()["data"]["account_id"])
 
 
-def test_admin_api_actions_are_recorded_with_before_and_after(
-    dash: Server, new_email: str
-) -> None:
+def test_admin_api_actions_are_recorded_with_before_and_after(dash: Server, new_email: str) -> None:
     api = _api(dash)
     admin_id = _admin_id(api)
     created = api.post("/api/v1/admin/accounts", json={"email": new_email})
@@ -168,9 +166,12 @@ def test_filters_paging_csv_and_the_console_page(
     amounts = [e["after"]["balance"] - e["before"]["balance"] for e in first["items"]]
     amounts += [e["after"]["balance"] - e["before"]["balance"] for e in rest["items"]]
     assert amounts == [13, 12, 11] and rest["has_more"] is False
-    assert api.get(
-        "/api/v1/admin/audit", params={"target": account_id, "since": "2999-01-01"}
-    ).json()["data"]["items"] == []
+    assert (
+        api.get("/api/v1/admin/audit", params={"target": account_id, "since": "2999-01-01"}).json()[
+            "data"
+        ]["items"]
+        == []
+    )
     bad = api.get("/api/v1/admin/audit", params={"since": "yesterday"})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "since"
 
