@@ -29,6 +29,7 @@ from apiinone.api.routes import (
     music,
     provider_hooks,
     quotes,
+    requests,
     responses,
     tasks,
     uploads,
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         health,
         account,
+        requests,
         keys,
         models,
         quotes,

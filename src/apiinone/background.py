@@ -28,6 +28,7 @@ async def running_background(gateway: Gateway) -> AsyncIterator[None]:
     loops = [
         asyncio.create_task(gateway.bus.listen(stop, gateway.on_bus_message), name="bus"),
         asyncio.create_task(gateway.lease.run(stop), name="hold-lease"),
+        asyncio.create_task(gateway.request_log.run(stop), name="request-log"),
     ]
     if settings.worker_enabled:
         dispatcher = WebhookDispatcher(

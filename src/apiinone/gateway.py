@@ -24,6 +24,7 @@ from apiinone.providers.registry import ProviderRouter
 from apiinone.providers.sandbox.chat import SandboxChat
 from apiinone.providers.sandbox.provider import SandboxProvider
 from apiinone.ratelimit.limiter import RateLimiter
+from apiinone.requestlog import RequestLog
 from apiinone.sealing import Sealer
 from apiinone.settings import Settings
 from apiinone.storage.base import BlobStore
@@ -51,6 +52,7 @@ class Gateway:
     sealer: Sealer = field(init=False)  # secrets kept at rest (the webhook signing secrets)
     holds: HoldBook = field(init=False)
     lease: HoldLease = field(init=False)
+    request_log: RequestLog = field(init=False)
     signals: TaskSignals = field(default_factory=TaskSignals)
     webhooks: WebhookDispatcher | None = None
     bus: Bus = field(init=False)
@@ -67,6 +69,9 @@ class Gateway:
         self.sealer = Sealer.from_settings(self.settings)
         self.holds = HoldBook(self.db)
         self.lease = HoldLease(self.holds, seconds=self.settings.chat_hold_lease_seconds)
+        self.request_log = RequestLog(
+            self.db, retention_days=self.settings.request_log_retention_days
+        )
         self.bus = Bus(self.settings.redis_url)
         if self.settings.storage_backend == "s3":
             self.store = _s3_store(self)
@@ -148,6 +153,7 @@ class Gateway:
         if self.background:
             await asyncio.wait(self.background, timeout=10)
         await self.holds.close()
+        await self.request_log.close()
         try:
             await self.lease.retire()
         except Exception:

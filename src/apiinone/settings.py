@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         gt=0,
         description="how long a stored /v1/responses answer can be retrieved and continued",
     )
+    request_log_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long each chat request's row of the request log is kept",
+    )
     openai_wait_seconds: float = Field(
         default=120.0, gt=0, description="how long /v1 images and speech wait for their task"
     )

@@ -168,7 +168,7 @@ def test_pages_carry_the_security_headers(dash: Server, new_email: str) -> None:
 
 def test_pages_need_a_session(dash: Server) -> None:
     client = browser(dash.url)
-    for path in ("/", "/keys", "/tasks", "/usage", "/webhooks", "/models", "/billing"):
+    for path in ("/", "/keys", "/tasks", "/usage", "/requests", "/webhooks", "/billing"):
         response = client.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=")

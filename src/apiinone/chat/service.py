@@ -18,6 +18,7 @@ from apiinone.catalog import validate_request
 from apiinone.chat.billing import StreamMeter, cost_from_usage, plan_hold
 from apiinone.chat.relay import END, IDLE, Relay
 from apiinone.chat.request import ignored_by, prepare
+from apiinone.chat.trail import ChatTrail, watched
 from apiinone.errors import (
     APIError,
     InvalidRequest,
@@ -139,6 +140,15 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
         model=model.slug,
         minimum=plan.minimum,
     )
+    trail = ChatTrail(
+        gateway.request_log,
+        completion_id,
+        principal.account_id,
+        principal.key_id,
+        principal.mode,
+        model.slug,
+        stream=bool(params.get("stream")),
+    )
     ceiling = held.amount
     cap = plan.output_cap(model, ceiling)
     if cap is not None:  # the balance pays for fewer tokens than the default: ask no more
@@ -157,8 +167,8 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     )
 
     if not request.stream:
-        result, provider = await _or_release(
-            gateway, held.hold_id, _complete(gateway, channels, request, ctx)
+        result, provider = await watched(
+            trail, _or_release(gateway, held.hold_id, _complete(gateway, channels, request, ctx))
         )
         for choice in result.get("choices") or ():
             choice.setdefault("logprobs", None)
@@ -167,6 +177,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
             message.setdefault("refusal", None)
         cost = cost_from_usage(model, result.get("usage") or {}, ceiling)
         await _settle(gateway, held.hold_id, cost)
+        trail.finish("succeeded", credits=cost, usage=result.get("usage"))
         result["id"] = request.completion_id
         result["model"] = model.slug
         result["credits_consumed"] = cost
@@ -175,14 +186,15 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
 
     meter = StreamMeter(model=model, params=params, ceiling=ceiling)
     # Fail (or fail over) before sending headers when a provider fails before its first chunk.
-    iterator, first, provider = await _or_release(
-        gateway, held.hold_id, _open_stream(gateway, channels, request, ctx)
+    iterator, first, provider = await watched(
+        trail, _or_release(gateway, held.hold_id, _open_stream(gateway, channels, request, ctx))
     )
 
     keepalive = gateway.settings.chat_keepalive_seconds
 
     async def events() -> AsyncIterator[bytes]:
         relay: Relay | None = None
+        status, error = "succeeded", None
         try:
             chunk: Any = END if first is None else first
             while chunk is not END:
@@ -193,6 +205,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
                     chunk["model"] = model.slug
                     meter.observe(chunk)
                     if chunk.get("choices") or request.include_usage:
+                        trail.first_byte()
                         yield b"data: " + orjson.dumps(chunk) + b"\n\n"
                 if relay is None:
                     relay = Relay(iterator)
@@ -200,7 +213,9 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
             final = b"data: [DONE]\n\n"
         except UpstreamFailure as failure:
             final = b"data: " + orjson.dumps(_error_for(failure).body()) + b"\n\n"
+            status, error = "failed", failure.message
         except BaseException:
+            trail.finish("canceled", credits=meter.cost(), usage=meter.usage, meter=meter)
             # The client went away (or the server is stopping): stop the upstream request
             # and settle in the background, by what was delivered.
             settle = asyncio.ensure_future(
@@ -211,6 +226,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
             raise
         # Settle before the last event, so the client that reads it sees the final books.
         await _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
+        trail.finish(status, credits=meter.cost(), usage=meter.usage, meter=meter, error=error)
         yield final
 
     headers = _with_ignored(dict(STREAM_HEADERS), provider, body, prepared.dropped)

@@ -25,6 +25,7 @@ from apiinone.dashboard.routes import (
     keys,
     models,
     overview,
+    requests,
     tasks,
     usage,
     webhooks,
@@ -59,6 +60,7 @@ def install_dashboard(app: FastAPI) -> None:
     for module in (
         auth,
         overview,
+        requests,
         keys,
         tasks,
         usage,

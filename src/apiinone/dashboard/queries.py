@@ -99,13 +99,18 @@ async def iter_ledger(
             return
 
 
-def _spend_conditions(account_id: str, mode: str, since: int) -> list[Any]:
+def _spend_conditions(
+    account_id: str, mode: str, since: int, key_id: str | None = None
+) -> list[Any]:
     c = ledger.c
-    return [c.account_id == account_id, c.mode == mode, c.kind == "capture", c.created_at >= since]
+    out = [c.account_id == account_id, c.mode == mode, c.kind == "capture", c.created_at >= since]
+    if key_id:
+        out.append(c.key_id == key_id)
+    return out
 
 
 async def spend_by_day(
-    db: Database, account_id: str, mode: str, *, days: int = 30
+    db: Database, account_id: str, mode: str, *, days: int = 30, key_id: str | None = None
 ) -> list[tuple[int, int]]:
     """(day start in ms, credits spent) for each of the last ``days`` UTC days, oldest first."""
     today = now_ms() // DAY_MS * DAY_MS
@@ -113,7 +118,7 @@ async def spend_by_day(
     day = (ledger.c.created_at // DAY_MS).label("day")
     stmt = (
         select(day, func.sum(-ledger.c.held_delta).label("spent"))
-        .where(and_(*_spend_conditions(account_id, mode, since)))
+        .where(and_(*_spend_conditions(account_id, mode, since, key_id)))
         .group_by(day)
     )
     async with db.read() as conn:
@@ -122,14 +127,20 @@ async def spend_by_day(
 
 
 async def spend_by_model(
-    db: Database, account_id: str, mode: str, *, days: int = 30, top: int = 8
+    db: Database,
+    account_id: str,
+    mode: str,
+    *,
+    days: int = 30,
+    top: int = 8,
+    key_id: str | None = None,
 ) -> list[tuple[str, int]]:
     """The models with the most credits spent over the last ``days`` days, most first."""
     since = now_ms() // DAY_MS * DAY_MS - (days - 1) * DAY_MS
     spent = func.sum(-ledger.c.held_delta).label("spent")
     stmt = (
         select(ledger.c.model, spent)
-        .where(and_(*_spend_conditions(account_id, mode, since)))
+        .where(and_(*_spend_conditions(account_id, mode, since, key_id)))
         .group_by(ledger.c.model)
         .order_by(spent.desc())
         .limit(top)

@@ -23,6 +23,7 @@ __all__ = [
     "accounts",
     "api_keys",
     "audit_log",
+    "chat_requests",
     "files",
     "hold_leases",
     "holds",
@@ -399,4 +400,28 @@ audit_log = Table(
     Index("ix_audit_log_created", "created_at"),
     Index("ix_audit_log_action_created", "action", "created_at"),
     Index("ix_audit_log_target", "target"),
+)
+
+# The chat request log (src/apiinone/requestlog/): one row per chat completion, written in
+# batches off the request path and kept for ``request_log_retention_days``.
+chat_requests = Table(
+    "chat_requests",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False),
+    Column("key_id", String(40), nullable=True),
+    Column("mode", String(8), nullable=False),
+    Column("model", String(120), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("stream", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("tokens_estimated", Boolean, nullable=False),
+    Column("latency_ms", Integer, nullable=False),
+    Column("first_token_ms", Integer, nullable=True),
+    Column("credits", BigInteger, nullable=False),
+    Column("error", String(300), nullable=True),
+    Index("ix_chat_requests_account_created", "account_id", "created_at"),
+    Index("ix_chat_requests_created", "created_at"),
 )

@@ -79,3 +79,18 @@
 
   window.AIO = { api, csrf, copy };
 })();
+
+// A filter select marked data-autosubmit applies itself when changed.
+document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+  select.addEventListener("change", () => select.form && select.form.submit());
+});
+
+// Phones: the menu button of the top bar shows and hides the sidebar.
+(() => {
+  const button = document.getElementById("menu-button");
+  if (!button) return;
+  button.addEventListener("click", () => {
+    const open = document.body.classList.toggle("menu-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();

@@ -1,0 +1,108 @@
+"""Reading an account's chat request log: newest first, filtered, paged."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import Row
+
+from apiinone.db.engine import Database
+from apiinone.db.tables import chat_requests
+
+__all__ = ["STATUSES", "RequestFilter", "iter_requests", "request_page", "request_row"]
+
+STATUSES = ("succeeded", "failed", "canceled")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    mode: str = "live"
+    key_id: str | None = None
+    model: str | None = None
+    status: str | None = None
+    since: int | None = None
+    until: int | None = None
+
+    def conditions(self, account_id: str) -> list[Any]:
+        c = chat_requests.c
+        out: list[Any] = [c.account_id == account_id, c.mode == self.mode]
+        if self.key_id:
+            out.append(c.key_id == self.key_id)
+        if self.model:
+            out.append(c.model == self.model)
+        if self.status:
+            out.append(c.status == self.status)
+        if self.since is not None:
+            out.append(c.created_at >= self.since)
+        if self.until is not None:
+            out.append(c.created_at < self.until)
+        return out
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
+    if not cursor:
+        return None
+    at, _, row_id = cursor.partition(":")
+    if not at.isascii() or not at.isdigit() or len(at) > 18 or not row_id:
+        return None
+    return int(at), row_id[:40]
+
+
+def _select(account_id: str, filters: RequestFilter, after: tuple[int, str] | None) -> Any:
+    c = chat_requests.c
+    conditions = filters.conditions(account_id)
+    if after is not None:
+        at, row_id = after
+        conditions.append(or_(c.created_at < at, and_(c.created_at == at, c.id < row_id)))
+    return select(chat_requests).where(and_(*conditions)).order_by(c.created_at.desc(), c.id.desc())
+
+
+def request_row(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "created_at": row.created_at,
+        "key_id": row.key_id,
+        "mode": row.mode,
+        "model": row.model,
+        "stream": bool(row.stream),
+        "status": row.status,
+        "prompt_tokens": row.prompt_tokens,
+        "completion_tokens": row.completion_tokens,
+        "tokens_estimated": bool(row.tokens_estimated),
+        "latency_ms": row.latency_ms,
+        "first_token_ms": row.first_token_ms,
+        "credits": row.credits,
+        "error": row.error,
+    }
+
+
+async def request_page(
+    db: Database, account_id: str, filters: RequestFilter, *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    stmt = _select(account_id, filters, _parse_cursor(cursor)).limit(limit + 1)
+    async with db.read() as conn:
+        rows = list((await conn.execute(stmt)).fetchall())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = f"{rows[-1].created_at}:{rows[-1].id}" if more and rows else None
+    return [request_row(r) for r in rows], next_cursor
+
+
+async def iter_requests(
+    db: Database, account_id: str, filters: RequestFilter, *, max_rows: int, chunk: int = 1000
+) -> AsyncIterator[dict[str, Any]]:
+    after: tuple[int, str] | None = None
+    sent = 0
+    while sent < max_rows:
+        async with db.read() as conn:
+            stmt = _select(account_id, filters, after).limit(min(chunk, max_rows - sent))
+            rows = list((await conn.execute(stmt)).fetchall())
+        if not rows:
+            return
+        for row in rows:
+            yield request_row(row)
+        sent += len(rows)
+        after = (rows[-1].created_at, rows[-1].id)
