@@ -4,7 +4,6 @@ code follows the form, and a media model shows its own endpoint alone."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 
@@ -71,12 +70,9 @@ def test_a_chat_model_offers_its_request_on_the_three_apis(page: Page) -> None:
     expect(page.locator("#pg-python")).to_contain_text("from anthropic import Anthropic")
     expect(page.locator("#pg-python")).to_contain_text("max_tokens=1024")
 
-    # The code follows the form, and the chosen API stays chosen.
-    conversation = [
-        {"role": "system", "content": "Answer in French."},
-        {"role": "user", "content": "Bonjour?"},
-    ]
-    page.fill("#pg-messages", json.dumps(conversation))
+    # The code follows the conversation being written, and the chosen API stays chosen.
+    page.fill("#pg-chat-system", "Answer in French.")
+    page.fill("#pg-chat-message", "Bonjour?")
     expect(page.locator("#pg-curl")).to_contain_text('"system": "Answer in French."')
     expect(page.locator("#pg-endpoint")).to_have_text("/v1/messages")
     page.click("#pg-surfaces .tab:has-text('Responses')")

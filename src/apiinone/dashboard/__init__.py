@@ -22,6 +22,7 @@ from apiinone.dashboard.routes import (
     api,
     auth,
     billing,
+    chat_stream,
     keys,
     models,
     overview,
@@ -71,6 +72,7 @@ def install_dashboard(app: FastAPI) -> None:
         admin_audit,
         admin_channels,
         api,
+        chat_stream,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -50,7 +50,7 @@ async def _limited(user: CsrfHeader, gateway: GatewayDep) -> User:
 Writer = Annotated[User, Depends(_limited)]
 
 
-def _mode(body: dict[str, Any]) -> str:
+def mode_of(body: dict[str, Any]) -> str:
     mode = body.get("mode", "live")
     if mode not in ("live", "test"):
         raise InvalidRequest("'mode' must be live or test", param="mode")
@@ -86,7 +86,7 @@ async def code(body: JSONBody, request: Request, user: Writer, gateway: GatewayD
 
 @router.post("/quotes")
 async def quotes(body: JSONBody, user: Writer, gateway: GatewayDep) -> FastJSON:
-    mode = _mode(body)
+    mode = mode_of(body)
     request = {k: v for k, v in body.items() if k != "mode"}
     return await quote(request, user.principal(mode), gateway)
 
@@ -94,7 +94,7 @@ async def quotes(body: JSONBody, user: Writer, gateway: GatewayDep) -> FastJSON:
 @router.post("/run")
 async def run(body: JSONBody, user: Writer, gateway: GatewayDep) -> Response:
     """``{"path", "body", "mode"}``: start a task (202) or run a chat (200, no stream)."""
-    path, request, mode = body.get("path"), body.get("body"), _mode(body)
+    path, request, mode = body.get("path"), body.get("body"), mode_of(body)
     if not isinstance(path, str) or path not in _endpoints(gateway):
         raise InvalidRequest("'path' must be one of the catalog's endpoints", param="path")
     if not isinstance(request, dict):

@@ -100,7 +100,12 @@
     const url = new URL(window.location.href);
     url.searchParams.set("model", slug);
     window.history.replaceState(null, "", url);
-    refresh();
+    const chat = model.kind === "chat";
+    // A chat model is a conversation (chat.js); any other model is its schema form.
+    ["pg-chat", "pg-chat-settings"].forEach((id) => { $(id).hidden = !chat; });
+    ["pg-form", "pg-run-bar", "pg-result-box"].forEach((id) => { $(id).hidden = chat; });
+    if (chat && window.AIO_CHAT) window.AIO_CHAT.describe();
+    else refresh();
   }
 
   function showMedia(urls) {
@@ -188,6 +193,11 @@
     }
   }
 
+  window.AIO_PLAYGROUND = {
+    model: () => model,
+    example: () => { try { return body(); } catch (e) { return {}; } },
+    code: (data) => renderCode(data).catch((e) => { errorBox.textContent = e.message; }),
+  };
   modelSelect.addEventListener("change", () => load(modelSelect.value).catch((e) => { errorBox.textContent = e.message; }));
   surfaces.addEventListener("click", (event) => {
     const tab = event.target.closest(".tab");
