@@ -102,7 +102,7 @@ def _provider_banner(settings: Settings) -> str:
 
     try:
         catalog = load_catalog(settings.catalog_file)
-        channels = load_channels(settings.providers_file, {m.slug for m in catalog.models})
+        channels = load_channels(settings.providers_file, catalog)
     except ChannelFileError as exc:
         err_console.print(f"[red]configuration error[/red] {exc}")
         raise typer.Exit(2) from None
