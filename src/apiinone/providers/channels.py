@@ -47,7 +47,9 @@ __all__ = [
     "MIN_CREDENTIAL_LENGTH",
     "ChannelEntry",
     "ChannelFileError",
+    "build_provider",
     "load_channels",
+    "read_credential",
     "read_document",
     "read_entries",
 ]
@@ -72,6 +74,11 @@ ADAPTERS: Mapping[str, str] = {
 
 class ChannelFileError(Exception):
     """The providers file is malformed or names a missing credential."""
+
+
+def read_credential(entry: Mapping[str, Any], name: str) -> str:
+    """A channel's credential, from its env var or secret file, checked for length."""
+    return _credential(entry, name)
 
 
 def _credential(entry: Mapping[str, Any], name: str) -> str:
@@ -116,6 +123,11 @@ def _builder(adapter: str, name: str) -> Callable[..., Provider]:
     module, _, function = target.partition(":")
     builder: Callable[..., Provider] = getattr(importlib.import_module(module), function)
     return builder
+
+
+def build_provider(adapter: str, config: Any) -> Provider:
+    """The adapter's provider for one channel config (its ids and options checked)."""
+    return _builder(adapter, config.name)(config)
 
 
 @dataclass(frozen=True, slots=True)
