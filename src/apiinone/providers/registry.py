@@ -104,15 +104,8 @@ class ProviderRouter:
         channels that do are all failing."""
         if test or self.sandbox_mode:
             return Route(self.sandbox, None)
-        if key is not None and not self.bound(model, key):
-            served = sorted(
-                {str(k) for ch in self._channels.get(model, ()) for k in ch.routes or ()}
-            )
-            raise InvalidRequest(
-                f"The model {key.describe(model)} is not served on this gateway: no provider "
-                f"channel binds it. Served here: {', '.join(served) or 'nothing'}",
-                param="model",
-            )
+        if key is not None:
+            self.check_bound(model, key)
         candidates = self.candidates(model, route=key)
         if not candidates:
             what = key.describe(model) if key is not None else f"'{model}'"
@@ -132,6 +125,17 @@ class ProviderRouter:
                 f"Every provider channel for '{model}' is failing; retry later"
             )
         return candidates
+
+    def check_bound(self, model: str, key: RouteKey, *, test: bool = False) -> None:
+        """Refuse (400) a variant and mode that no channel of the model binds."""
+        if test or self.sandbox_mode or self.bound(model, key):
+            return
+        served = sorted({str(k) for ch in self._channels.get(model, ()) for k in ch.routes or ()})
+        raise InvalidRequest(
+            f"The model {key.describe(model)} is not served on this gateway: no provider "
+            f"channel binds it. Served here: {', '.join(served) or 'nothing'}",
+            param="model",
+        )
 
     def bound(self, model: str, key: RouteKey) -> bool:
         """Some channel binds the model's variant and mode (whatever its circuit)."""
