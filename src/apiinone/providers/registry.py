@@ -166,6 +166,12 @@ class ProviderRouter:
         state = self.breaker.health(channel).state
         self.metrics.record(channel, "success" if ok else "failure", state)
 
+    def label(self, channel: str | None, provider: Provider) -> str:
+        """What a task row's ``provider`` column holds (40 characters): the channel's adapter,
+        or the sandbox's name. The channel column names the channel itself."""
+        found = self.channel(channel)
+        return found.adapter if found is not None and found.adapter else provider.name
+
     def channel(self, name: str | None) -> Channel | None:
         return self._by_name.get(name) if name else None
 

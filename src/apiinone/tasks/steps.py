@@ -133,7 +133,11 @@ class StepRunner:
         tried: list[str] = []
         while True:
             if not await store.mark_submitting(
-                self.gateway.db, row.id, self.owner, provider=provider.name, channel=channel
+                self.gateway.db,
+                row.id,
+                self.owner,
+                provider=router.label(channel, provider),
+                channel=channel,
             ):
                 return
             outcome = await provider.submit(job, ctx)

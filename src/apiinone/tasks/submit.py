@@ -232,7 +232,7 @@ async def prepare_task(
         "params": orjson.dumps(params).decode(),
         "callback_url": callback_url,
         "warnings": orjson.dumps(list(validated.warnings)).decode() if validated.warnings else None,
-        "provider": route.provider.name,
+        "provider": gateway.providers.label(route.channel, route.provider),
         "channel": route.channel,
         "next_run_at": now,
         "attempts": 0,
