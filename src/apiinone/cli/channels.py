@@ -93,18 +93,18 @@ def check(
         err_console.print(f"[red]error[/red] unknown catalog model(s): {', '.join(unknown)}")
         raise typer.Exit(2)
     rows = _rows(entries, catalog, wanted, schemas=schemas, live=live, timeout=timeout)
-    table = Table(title=f"{path}{' (live)' if live else ''}")
+    shown = Table(title=f"{path}{' (live)' if live else ''}")
     for column in ("model", "variant", "mode", "channel", "upstream id", "status"):
-        table.add_column(column, overflow="fold")
+        shown.add_column(column, overflow="fold")
     if live:
-        table.add_column("latency", justify="right")
+        shown.add_column("latency", justify="right")
     for row in rows:
         style = "green" if row.ok else ("yellow" if not row.channel else "red")
         cells = [row.model, row.key.variant or "—", row.key.mode or "—"]
         cells += [row.channel or "—", row.upstream or "—"]
         cells.append(f"[{style}]{row.status}[/{style}]")
-        table.add_row(*cells, *([row.latency] if live else []))
-    console.print(table)
+        shown.add_row(*cells, *([row.latency] if live else []))
+    console.print(shown)
     failed = [row for row in rows if row.channel and not row.ok]
     console.print(f"{len(rows)} rows, {len(failed)} problem(s)")
     if failed:
@@ -167,7 +167,7 @@ def _rows(
                 if schema is not None:
                     status += f"; schema {schema.name}"
                 for key in binding.routes_of(upstream):
-                    rows.append(_row(slug, key, unit, upstream, ok, status, latency))
+                    rows.append(_Row(slug, key, unit, upstream, ok, status, latency))
     for model in catalog.models:
         if wanted and model.slug not in wanted:
             continue
@@ -176,7 +176,7 @@ def _rows(
         }
         if bound:
             rows.extend(
-                _row(model.slug, key, "", "", False, "not bound: refused (400)", "")
+                _Row(model.slug, key, "", "", False, "not bound: refused (400)")
                 for key in route_keys(model)
                 if key not in bound
             )
@@ -187,12 +187,6 @@ def _rows(
     }
     rows.sort(key=lambda row: order[(row.model, row.key)])
     return rows
-
-
-def _row(
-    model: str, key: RouteKey, channel: str, upstream: str, ok: bool, status: str, latency: str
-) -> _Row:
-    return _Row(model, key, channel, upstream, ok, status, latency)
 
 
 def _status(
