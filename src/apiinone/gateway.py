@@ -101,7 +101,7 @@ class Gateway:
     def open(cls, settings: Settings) -> Gateway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = load_catalog(settings.catalog_file)
-        channels = load_channels(settings.providers_file, {m.slug for m in catalog.models})
+        channels = load_channels(settings.providers_file, catalog)
         log.debug(
             "gateway opening: database=%s storage=%s redis=%s channels=%d models=%d",
             "sqlite" if settings.is_sqlite else "external",

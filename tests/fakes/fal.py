@@ -35,7 +35,7 @@ request (shown as COMPLETED with an ``error``), and the result's answer to a fai
 In process::
 
     async with FakeFal(key="k", queue_polls=2, progress_polls=3) as fake:
-        fake.url, fake.submissions, fake.requests(), fake.webhooks_sent
+        fake.url, fake.submissions, fake.requests(), fake.calls, fake.webhooks_sent
 
 As a process (appends one line per request queued to the counter file, fsynced)::
 
@@ -133,6 +133,7 @@ class FakeFal:
         self.counter_file = counter_file
         self.submissions = 0  # requests queued
         self.submit_attempts = 0  # submissions received, whatever their answer
+        self.calls: list[dict[str, Any]] = []  # each authorized submission: endpoint, input
         self.webhooks_sent: list[dict[str, Any]] = []
         self.url = ""
         self._host, self._port = host, port
@@ -213,6 +214,7 @@ class FakeFal:
             return _detail(422, [{"loc": ["body"], "msg": "invalid JSON", "type": "json"}])
         if not isinstance(body, dict):
             return _detail(422, [{"loc": ["body"], "msg": "an object", "type": "dict_type"}])
+        self.calls.append({"endpoint": "/".join(parts), "input": body})
         prompt = str(body.get("prompt", ""))
         if "fal:422" in prompt:
             return _detail(

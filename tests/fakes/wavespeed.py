@@ -24,7 +24,7 @@ prediction is still made), ``wavespeed:reset`` (the connection is dropped),
 In process::
 
     async with FakeWaveSpeed(token="ws_x", complete_after=0.3) as fake:
-        fake.url, fake.submissions, fake.create_attempts, fake.predictions()
+        fake.url, fake.submissions, fake.create_attempts, fake.predictions(), fake.calls
 
 As a process (one line per prediction made appended to the counter file, fsynced)::
 
@@ -108,6 +108,7 @@ class FakeWaveSpeed:
         self.counter_file = counter_file
         self.fail_creates: int | None = None
         self.submissions = 0  # predictions made
+        self.calls: list[dict[str, Any]] = []  # each authorized submission: model, input
         self.create_attempts = 0  # create requests received, whatever their answer
         self.polls = 0
         self.webhooks_sent: list[dict[str, Any]] = []
@@ -186,6 +187,7 @@ class FakeWaveSpeed:
             return _envelope(None, code=400, message="invalid JSON body", status=400)
         if not isinstance(body, dict):
             return _envelope(None, code=400, message="the body must be an object", status=400)
+        self.calls.append({"model": model, "input": body})
         prompt = str(body.get("prompt", ""))
         if self.fail_creates is not None:
             return _envelope(

@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 
 from apiinone.catalog import load_catalog
+from apiinone.catalog.routing import route_keys
+from apiinone.providers.bindings import parse_binding
 from apiinone.providers.channels import ADAPTERS, load_channels
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "providers.toml"
 TEXT = EXAMPLE.read_text()
 DOCUMENT = tomllib.loads(TEXT)
 CHANNELS: list[dict[str, Any]] = DOCUMENT.get("channels", [])
-CATALOG_SLUGS = frozenset(model.slug for model in load_catalog().models)
+CATALOG = load_catalog()
+CATALOG_SLUGS = frozenset(model.slug for model in CATALOG.models)
 # What keys look like at the providers this file names (OpenAI/DeepSeek, Replicate, fal's
 # "Authorization: Key ...", Google): none of it may appear as a value.
 CREDENTIAL_PREFIXES = ("sk-", "r8_", "Key ", "AIza")
@@ -93,11 +96,45 @@ def test_every_catalog_model_has_a_channel() -> None:
 
 
 def test_every_channel_binds_real_upstream_ids() -> None:
+    """Each binding fits its model's variants and modes, with a non-empty id for each."""
     for channel in CHANNELS:
         models = channel.get("models", {})
         assert models, f"channel {channel['name']} binds no model"
-        for slug, upstream in models.items():
-            assert isinstance(upstream, str) and upstream.strip(), f"{channel['name']}: {slug}"
+        for slug, value in models.items():
+            model = next(m for m in CATALOG.models if m.slug == slug)
+            binding = parse_binding(model, value)
+            assert binding.upstreams, f"{channel['name']}: {slug} binds nothing"
+            assert all(u.strip() for u in binding.upstreams.values())
+
+
+def test_no_channel_serves_a_variant_or_mode_with_another_ones_id() -> None:
+    """The shipped bindings of the silently wrong cases: each variant and mode has an id of
+    its own, and what no upstream serves is left unbound (refused, not served wrongly)."""
+    served: dict[tuple[str, str], set[str]] = {}
+    for channel in CHANNELS:
+        for slug, value in channel.get("models", {}).items():
+            model = next(m for m in CATALOG.models if m.slug == slug)
+            for key, upstream in parse_binding(model, value).upstreams.items():
+                served.setdefault((slug, str(key)), set()).add(upstream)
+    assert served[("recraft-v4", "recraft-v4-text-to-vector")] == {"recraft-ai/recraft-v4-svg"}
+    assert served[("recraft-v4", "recraft-v4-pro-text-to-vector")] == {
+        "recraft-ai/recraft-v4-pro-svg"
+    }
+    assert served[("kling-3", "pro/image-to-video")] == {"fal-ai/kling-video/v3/pro/image-to-video"}
+    for slug in ("wan-2-6", "vidu-q3", "pixverse-5-6", "seedance-1-5-pro"):
+        assert all("image-to-video" in u for u in served[(slug, "image-to-video")]), slug
+        assert all("text-to-video" in u for u in served[(slug, "text-to-video")]), slug
+    assert "fal-ai/imagen4/preview/ultra" in served[("imagen-4", "imagen4-ultra")]
+    assert "fal-ai/imagen4/preview" not in served[("imagen-4", "imagen4-fast")]
+    assert served[("ideogram-v3", "ideogram-v3-quality/text-to-image")] == {
+        "ideogram-ai/ideogram-v3-quality"
+    }
+    pro_1080 = served[("hailuo-2-3", "hailuo/2-3-image-to-video-pro/1080P")]
+    assert "fal-ai/minimax/hailuo-2.3/pro/image-to-video" in pro_1080
+    assert ("hailuo-2-3", "hailuo/2-3-image-to-video-pro/768P") not in served
+    assert ("video-bg-remover", "replace-background") not in served
+    assert ("grok-imagine", "grok-imagine/upscale") not in served
+    assert served[("hunyuan-image-3", "edit")] == {"wavespeed-ai/hunyuan-image-3-instruct-edit"}
 
 
 def test_every_adapter_is_registered() -> None:
@@ -136,13 +173,17 @@ def test_no_value_looks_like_a_credential() -> None:
 
 
 def test_models_bound_twice_fail_over_in_order() -> None:
-    """A model with several channels has one primary: distinct priorities, lowest first."""
+    """A variant and mode served by several channels has one primary: distinct priorities,
+    lowest first."""
     priorities: dict[str, list[int]] = {}
     for channel in CHANNELS:
-        for slug in channel.get("models", {}):
-            priorities.setdefault(slug, []).append(int(channel.get("priority", 0)))
+        for slug, value in channel.get("models", {}).items():
+            model = next(m for m in CATALOG.models if m.slug == slug)
+            for key in parse_binding(model, value).upstreams:
+                where = f"{slug} {key}"
+                priorities.setdefault(where, []).append(int(channel.get("priority", 0)))
     tied = {slug: found for slug, found in priorities.items() if len(set(found)) != len(found)}
-    assert tied == {}, "models whose channels share a priority (no failover order)"
+    assert tied == {}, "variants/modes whose channels share a priority (no failover order)"
 
 
 @pytest.mark.parametrize("name", sorted(BLOCKS))
@@ -155,13 +196,18 @@ def test_channel_loads(name: str, credentials: None, tmp_path: Path) -> None:
         pytest.skip(reason)
     path = tmp_path / f"{name}.toml"
     path.write_text(BLOCKS[name])
-    loaded = load_channels(path, set(CATALOG_SLUGS))
+    loaded = load_channels(path, CATALOG)
     assert set(loaded) == set(channel["models"])
     for slug, built in loaded.items():
-        (one,) = built
-        assert one.name == f"{name}/{slug}"
-        assert one.adapter == channel["adapter"]
-        assert one.priority == int(channel.get("priority", 0))
+        model = next(m for m in CATALOG.models if m.slug == slug)
+        binding = parse_binding(model, channel["models"][slug])
+        assert [one.upstream_model for one in built] == binding.ids
+        for one in built:
+            assert one.name.startswith(f"{name}/{slug}")
+            assert one.adapter == channel["adapter"]
+            assert one.priority == int(channel.get("priority", 0))
+            assert one.routes == binding.routes_of(one.upstream_model)
+            assert one.routes and one.routes <= set(route_keys(model))
 
 
 def test_whole_file_loads(credentials: None) -> None:
@@ -174,7 +220,7 @@ def test_whole_file_loads(credentials: None) -> None:
     )
     if missing:
         pytest.skip("; ".join(missing))
-    loaded = load_channels(EXAMPLE, set(CATALOG_SLUGS))
+    loaded = load_channels(EXAMPLE, CATALOG)
     assert sorted(CATALOG_SLUGS - set(loaded)) == []
     for slug, channels in loaded.items():
         assert channels, slug

@@ -87,10 +87,10 @@ def test_the_channel_mapping_wins_over_the_defaults() -> None:
     }
 
 
-def test_a_variant_can_name_another_model_and_callbacks_follow_the_gateway() -> None:
-    ch = channel(variants={"hailuo/2-3-image-to-video-pro": "MiniMax-Hailuo-02"}, callbacks=True)
+def test_the_bound_model_is_sent_and_callbacks_follow_the_gateway() -> None:
+    ch = channel(callbacks=True)
     body = T.build_body(job("hailuo/2-3-image-to-video-pro", "https://gw.test/h/1"), ch)
-    assert body["model"] == "MiniMax-Hailuo-02"
+    assert body["model"] == "MiniMax-Hailuo-2.3"
     assert body["callback_url"] == "https://gw.test/h/1"
     assert "callback_url" not in T.build_body(job(), ch)  # the gateway has no public URL
     quiet = T.build_body(job(webhook="https://gw.test/h/1"), channel())  # off by default
@@ -287,7 +287,6 @@ def test_there_is_no_cancel() -> None:
         {"poll_interval": "5"},
         {"callbacks": "yes"},
         {"group_id": 12},
-        {"variants": {"v": ""}},
         {"timeout": 0},
         {"params": {"image": {"to": 3}}},
     ],

@@ -8,7 +8,8 @@ from .openai_chat import openai_chat_params
 from .parse_params import parse_fields
 from .parse_price import parse_price
 from .reader import TableReader
-from .spec import ASYNC_KINDS, KINDS, ModelSpec, ParamSpec, Variants
+from .routing import parse_routing
+from .spec import ASYNC_KINDS, KINDS, ModelSpec, ParamSpec, Routing, Variants
 from .values import URL_MAX_LENGTH
 
 __all__ = ["CALLBACK_URL", "MODEL_KEYS", "parse_model"]
@@ -29,6 +30,7 @@ MODEL_KEYS = frozenset(
         "params",
         "price",
         "require_any_of",
+        "routing",
     }
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9._/-]{0,99}")
@@ -100,6 +102,9 @@ def parse_model(raw: object, *, index: int) -> ModelSpec:
             r.raw.get("price"), model=name, kind=kind, params=params, variants=variants
         ),
         require_any_of=_require_any_of(r, params),
+        routing=parse_routing(r.raw["routing"], model=name, params=params, variants=variants)
+        if r.has("routing")
+        else Routing(),
     )
 
 

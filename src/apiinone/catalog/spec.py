@@ -10,12 +10,14 @@ __all__ = [
     "KINDS",
     "PARAM_TYPES",
     "Kind",
+    "ModeRule",
     "ModelSpec",
     "Multiplier",
     "ParamSpec",
     "ParamType",
     "PerCharacters",
     "PriceRule",
+    "Routing",
     "Scalar",
     "TokenPrice",
     "Variants",
@@ -94,6 +96,26 @@ class Variants:
 
 
 @dataclass(frozen=True)
+class ModeRule:
+    """A request is in ``mode`` when ``present`` is given (not empty) and ``equals``
+    (``(param, value)``) holds; a rule with neither is the default."""
+
+    mode: str
+    present: str | None = None
+    equals: tuple[str, Scalar] | None = None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How a request picks its upstream binding (``catalog/routing.py``): the variant is
+    the catalog's variant, or ``variant_param``'s value for a model whose tiers are a
+    parameter (Kling 3's ``mode``); the mode is the first of ``modes`` that holds."""
+
+    variant_param: str | None = None
+    modes: tuple[ModeRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Multiplier:
     """Multiply the price by ``num/den`` when ``param`` equals ``equals``."""
 
@@ -160,6 +182,7 @@ class ModelSpec:
     params: dict[str, ParamSpec]
     price: PriceRule
     require_any_of: tuple[tuple[str, ...], ...] = ()
+    routing: Routing = field(default_factory=Routing)
 
     @property
     def operator_set(self) -> bool:

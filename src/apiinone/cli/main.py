@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apiinone.cli import operator, secrets, user
+from apiinone.cli import channels, operator, secrets, user
 from apiinone.cli.runtime import console, err_console, run_with_db, settings_or_exit
 from apiinone.redact import install_log_redaction, register_settings
 from apiinone.sealing import Sealer
@@ -27,6 +27,7 @@ app.add_typer(operator.accounts, name="accounts")
 app.add_typer(operator.keys, name="keys")
 app.add_typer(operator.credits, name="credits")
 app.add_typer(secrets.secrets, name="secrets")
+app.add_typer(channels.channels, name="channels")
 user.register(app)
 
 
@@ -102,7 +103,7 @@ def _provider_banner(settings: Settings) -> str:
 
     try:
         catalog = load_catalog(settings.catalog_file)
-        channels = load_channels(settings.providers_file, {m.slug for m in catalog.models})
+        channels = load_channels(settings.providers_file, catalog)
     except ChannelFileError as exc:
         err_console.print(f"[red]configuration error[/red] {exc}")
         raise typer.Exit(2) from None

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from apiinone.catalog.routing import RouteKey, route_of
 from apiinone.errors import APIError
 from apiinone.gateway import Gateway
 from apiinone.providers.base import (
@@ -132,7 +133,11 @@ class StepRunner:
         tried: list[str] = []
         while True:
             if not await store.mark_submitting(
-                self.gateway.db, row.id, self.owner, provider=provider.name, channel=channel
+                self.gateway.db,
+                row.id,
+                self.owner,
+                provider=router.label(channel, provider),
+                channel=channel,
             ):
                 return
             outcome = await provider.submit(job, ctx)
@@ -144,7 +149,7 @@ class StepRunner:
             if channel is None:
                 break
             tried.append(channel)
-            following = router.candidates(row.model, exclude=tried)
+            following = router.candidates(row.model, route=self._route(row, job), exclude=tried)
             if not following:
                 break
             provider, channel = following[0].provider, following[0].name  # type: ignore[assignment]
@@ -170,6 +175,13 @@ class StepRunner:
             await self._succeed(row, outcome)
         else:
             await self._fail(row, outcome.code, outcome.message)
+
+    def _route(self, row: TaskRow, job: JobRequest) -> RouteKey | None:
+        """The task's variant and mode: failover goes only to channels that bind them."""
+        found = self.gateway.catalog.get(row.model)
+        if found is None or found.model.slug != row.model:
+            return None
+        return route_of(found.model, row.variant, job.params)
 
     async def _after_poll(self, row: TaskRow, outcome: Running | Succeeded | Failed) -> None:
         if isinstance(outcome, Running):

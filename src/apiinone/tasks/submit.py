@@ -22,6 +22,7 @@ from apiinone.catalog import (
     validate_request,
 )
 from apiinone.catalog.length_limits import TIER_FROM_SOURCE, check_version_limits
+from apiinone.catalog.routing import route_of
 from apiinone.db.engine import now_ms
 from apiinone.db.steps import Steps, run_connection
 from apiinone.db.tables import accounts
@@ -208,7 +209,8 @@ async def prepare_task(
     await _check_urls(gateway, model, params)
     if model.endpoint == UPLOAD_COVER:
         await check_clip_length(gateway, principal, params.get("audio_id"))
-    route = gateway.providers.route(model.slug, test=principal.is_test)
+    key = route_of(model, validated.variant, params)
+    route = gateway.providers.route(model.slug, test=principal.is_test, key=key)
 
     task_id = new_id("task", 18)
     # What the client asked for, as the model takes it: mapped names, ignored fields gone.
@@ -230,7 +232,7 @@ async def prepare_task(
         "params": orjson.dumps(params).decode(),
         "callback_url": callback_url,
         "warnings": orjson.dumps(list(validated.warnings)).decode() if validated.warnings else None,
-        "provider": route.provider.name,
+        "provider": gateway.providers.label(route.channel, route.provider),
         "channel": route.channel,
         "next_run_at": now,
         "attempts": 0,

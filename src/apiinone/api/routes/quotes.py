@@ -10,6 +10,7 @@ from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON, envelope
 from apiinone.auth.principal import Principal
 from apiinone.catalog import price_request, validate_request
+from apiinone.catalog.routing import route_of
 from apiinone.chat.billing import plan_hold
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
@@ -46,6 +47,8 @@ async def quote(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep
     if validated.model.endpoint == EXTEND and isinstance(origin, str):
         source = await load_task(gateway, principal.account_id, origin)
         validated = by_source_tier(validated, source.variant)
+    key = route_of(validated.model, validated.variant, validated.params)
+    gateway.providers.check_bound(validated.model.slug, key, test=principal.is_test)
     credits = price_request(validated.model, validated)
     return envelope(
         {

@@ -7,13 +7,11 @@ A channel in the providers file::
     adapter = "minimax"
     base_url = "https://api.minimax.io"        # or https://api.minimaxi.com (mainland)
     credential_env = "MINIMAX_API_KEY"
-    [channels.models]
+    [channels.models]            # one model name, or one per variant/mode
     "hailuo-2-3" = "MiniMax-Hailuo-2.3"
     [channels.options]
     poll_interval = 5.0          # seconds before the first poll (it then grows)
     callbacks = false            # true: send callback_url (the receiver must echo the challenge)
-    [channels.options.variants]  # a catalog variant served by another MiniMax model
-    "hailuo/2-3-image-to-video-pro" = "MiniMax-Hailuo-2.3"
 
 Our ``image`` becomes ``first_frame_image`` and ``duration`` an integer by default
 (:data:`~apiinone.providers.minimax.translate.DEFAULT_PARAMS`); ``[channels.options.params]``

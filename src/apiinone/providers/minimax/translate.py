@@ -74,16 +74,14 @@ _MESSAGE_LIMIT = 500
 
 @dataclass(frozen=True, slots=True)
 class MiniMaxOptions:
-    """A channel's options beyond the parameter mapping: ``variants`` (catalog variant →
-    MiniMax model), ``poll_interval`` (first wait, seconds), ``callbacks`` (send
-    ``callback_url`` when the gateway has one), ``group_id`` (sent as ``GroupId`` to
-    ``files/retrieve``, for accounts that still need it).
+    """A channel's options beyond the parameter mapping: ``poll_interval`` (first wait,
+    seconds), ``callbacks`` (send ``callback_url`` when the gateway has one), ``group_id``
+    (sent as ``GroupId`` to ``files/retrieve``, for accounts that still need it).
 
     ``callbacks`` is off by default: MiniMax verifies a callback URL by POSTing a
     ``challenge`` that must be echoed within 3 s, and a receiver that does not echo it
     risks the submission; polling alone always finishes the task."""
 
-    variants: Mapping[str, str]
     poll_interval: float
     callbacks: bool
     group_id: str | None
@@ -91,11 +89,6 @@ class MiniMaxOptions:
     @classmethod
     def read(cls, options: Mapping[str, Any]) -> MiniMaxOptions:
         check_mapping(options)
-        variants = options.get("variants", {})
-        if not isinstance(variants, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) and v for k, v in variants.items()
-        ):
-            raise ValueError("minimax option variants must map variant names to model names")
         interval = options.get("poll_interval", 5.0)
         if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
             raise ValueError("minimax option poll_interval must be a positive number")
@@ -106,7 +99,6 @@ class MiniMaxOptions:
         if group_id is not None and (not isinstance(group_id, str) or not group_id):
             raise ValueError("minimax option group_id must be a non-empty string")
         return cls(
-            variants=dict(variants),
             poll_interval=float(interval),
             callbacks=callbacks,
             group_id=group_id,
@@ -133,7 +125,7 @@ class MiniMaxVideoTranslator:
     def build_body(self, job: JobRequest, channel: ChannelConfig) -> dict[str, Any]:
         options = MiniMaxOptions.read(channel.options)
         body = apply_mapping(job.params, mapping_options(channel.options))
-        body["model"] = options.variants.get(job.variant or "", channel.upstream_model)
+        body["model"] = channel.upstream_model  # the binding chose it for the variant
         if job.webhook_url and options.callbacks:
             body["callback_url"] = job.webhook_url
         return body

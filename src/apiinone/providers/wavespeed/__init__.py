@@ -7,14 +7,13 @@ A channel in the providers file::
     adapter = "wavespeed"
     base_url = "https://api.wavespeed.ai"
     credential_env = "WAVESPEED_API_KEY"
-    [channels.models]
-    "seedream-4-5" = "bytedance/seedream-v4.5"
+    [channels.models]                     # one id, or one per variant/mode
+    "seedream-4-5" = { "seedream/4.5-text-to-image" = "bytedance/seedream-v4.5",
+                       "seedream/4.5-edit" = "bytedance/seedream-v4.5/edit" }
     "face-swap" = "wavespeed-ai/image-face-swap"
     [channels.options]
     poll_interval = 1.0                   # seconds before the first poll (it then grows)
     timeout = 60                          # seconds per HTTP request
-    [channels.options.variants]           # a catalog variant served by another model id
-    "seedream/4.5-edit" = "bytedance/seedream-v4.5/edit"
     [channels.options.params]             # our parameter names -> the model's
     image_urls = "images"
 """

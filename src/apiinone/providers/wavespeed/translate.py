@@ -79,27 +79,18 @@ def check_model_id(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class WaveSpeedOptions:
     """A channel's options beyond the parameter mapping (``params``, ``defaults``,
-    ``passthrough``): ``variants`` maps a catalog variant to its own model id (e.g.
-    ``"seedream/4.5-edit" = "bytedance/seedream-v4.5/edit"``); ``poll_interval`` is the
-    first wait before a poll, in seconds."""
+    ``passthrough``): ``poll_interval`` is the first wait before a poll, in seconds. (Which
+    model id serves a variant or mode is the channel's binding: ``providers/bindings.py``.)"""
 
-    variants: Mapping[str, str]
     poll_interval: float
 
     @classmethod
     def read(cls, options: Mapping[str, Any]) -> WaveSpeedOptions:
         check_mapping(options)
-        variants = options.get("variants", {})
-        if not isinstance(variants, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in variants.items()
-        ):
-            raise ValueError("wavespeed option variants must map variant names to model ids")
-        for model in variants.values():
-            check_model_id(model)
         interval = options.get("poll_interval", 1.0)
         if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
             raise ValueError("wavespeed option poll_interval must be a positive number")
-        return cls(variants=dict(variants), poll_interval=float(interval))
+        return cls(poll_interval=float(interval))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +105,7 @@ class WaveSpeedTranslator:
     # -- submit ---------------------------------------------------------------------
 
     def model_for(self, job: JobRequest, channel: ChannelConfig) -> str:
-        options = WaveSpeedOptions.read(channel.options)
-        model = options.variants.get(job.variant or "", channel.upstream_model)
-        return check_model_id(model)
+        return check_model_id(channel.upstream_model)
 
     def build_submit(self, job: JobRequest, channel: ChannelConfig) -> HttpRequest:
         url = f"{channel.base_url}/api/v3/{self.model_for(job, channel)}"
