@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .combinations import parse_needs, parse_refuse_together
 from .openai_chat import openai_chat_params
 from .parse_params import parse_fields
 from .parse_price import parse_price
@@ -29,6 +30,8 @@ MODEL_KEYS = frozenset(
         "params",
         "price",
         "require_any_of",
+        "refuse_together",
+        "needs",
     }
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9._/-]{0,99}")
@@ -100,6 +103,8 @@ def parse_model(raw: object, *, index: int) -> ModelSpec:
             r.raw.get("price"), model=name, kind=kind, params=params, variants=variants
         ),
         require_any_of=_require_any_of(r, params),
+        refuse_together=parse_refuse_together(r, params),
+        needs=parse_needs(r, params),
     )
 
 

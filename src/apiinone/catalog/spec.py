@@ -160,6 +160,9 @@ class ModelSpec:
     params: dict[str, ParamSpec]
     price: PriceRule
     require_any_of: tuple[tuple[str, ...], ...] = ()
+    # Combinations the upstream refuses, and fields that need others (combinations.py).
+    refuse_together: tuple[tuple[tuple[str, Scalar], ...], ...] = ()
+    needs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def operator_set(self) -> bool:
