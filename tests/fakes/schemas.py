@@ -31,7 +31,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["FIXTURES", "has_schema", "subject", "violations"]
+__all__ = ["FIXTURES", "has_schema", "subject", "summary", "violations"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 _PREFIXES = {
@@ -99,3 +99,10 @@ def violations(provider: str, key: str, instance: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def summary(problems: list[dict[str, Any]]) -> str:
+    """``"duration: 5 is not of type 'string'; ..."`` for the envelopes that carry one text."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc'][1:]) or 'body'}: {item['msg']}" for item in problems
+    )
