@@ -78,7 +78,6 @@ __all__ = ["CLIP_SECONDS", "DEFAULT_TOKEN", "FakeSuno", "mp3_bytes"]
 DEFAULT_TOKEN = "sk-fake-suno-reseller-key-0000000000"
 CLIP_SECONDS = 3.0
 MODELS = {
-    "V3_5": "chirp-v3-5",
     "V4": "chirp-v4",
     "V4_5": "chirp-auk",
     "V4_5PLUS": "chirp-bluejay",
