@@ -15,7 +15,8 @@ elevenlabs     ``POST /v1/text-to-dialogue``                 ``text-to-dialogue`
 suno           ``POST /api/v1/{route}``                      the route; the body
 removebg       ``POST /v1.0/removebg`` (a form)              ``removebg``; the form fields
 openai,        ``POST [/v1]/images/generations``             ``images/generations``; the body
-zhipu, ...
+zhipu, ...     ``POST [/v1]/chat/completions``               ``chat/completions``; the body
+gemini         ``POST /v1beta/models/{model}:{method}``      the method; the body
 =============  ============================================  ==============================
 
 Both the fake upstreams and the contract matrix use :func:`subject` and :func:`violations`,
@@ -57,7 +58,10 @@ def _validator(provider: str, key: str) -> Draft202012Validator | None:
     name = _index(provider).get(key)
     if name is None:
         return None
-    schema = json.loads((FIXTURES / provider / "schemas" / name).read_text())
+    file, _, pointer = name.partition("#")  # "../schemas.json#/components/schemas/X"
+    schema = json.loads((FIXTURES / provider / "schemas" / file).read_text())
+    if pointer:
+        schema = {"$ref": f"#{pointer}", **schema}
     return Draft202012Validator(schema)
 
 
@@ -71,6 +75,8 @@ def subject(provider: str, path: str, body: Any) -> tuple[str, Any]:
             return f"{parts[2]}/{parts[3]}", instance
         version = body.get("version") if isinstance(body, dict) else None
         return str(version).rpartition(":")[2], instance
+    if provider == "gemini":  # /v1beta/models/{model}:generateContent
+        return path.rpartition(":")[2], body
     if provider in ("openai", "zhipu", "onekeymodel"):
         return path.split("/v1/", 1)[-1].strip("/").removeprefix("api/paas/v4/"), body
     prefix = _PREFIXES.get(provider, "/")
