@@ -77,7 +77,7 @@ def test_task_id_aliases_on_cover_lyrics_and_status_routes(user: httpx.Client) -
 def test_early_versions_take_shorter_lyrics_and_styles(
     user: httpx.Client, model: str, field: str, length: int
 ) -> None:
-    body = {"model": model, "prompt": "la", field: "a" * length}
+    body = {"model": model, "prompt": "la", "style": "folk", field: "a" * length}
     _refused(user, MUSIC, body, field)
     later = user.post(MUSIC, json={**body, "model": "chirp-v4-5"})
     assert later.status_code == 202, later.text
@@ -152,7 +152,12 @@ def test_upload_cover_takes_6_to_60_seconds(
     mp3 = make_audio("hum", seed=2, duration=seconds, fmt="mp3")  # measured by ffmpeg
     up = user.post("/api/v1/uploads", files={"file": ("hum.mp3", mp3, "audio/mpeg")})
     assert up.status_code in (200, 201), up.text
-    body = {"audio_id": up.json()["data"]["id"], "custom_mode": True, "prompt": "la la"}
+    body = {
+        "audio_id": up.json()["data"]["id"],
+        "custom_mode": True,
+        "prompt": "la la",
+        "style": "folk",  # custom mode needs one (the resellers refuse it without)
+    }
     if accepted:
         r = user.post("/api/v1/audio/music/upload-cover/generate", json=body)
         assert r.status_code == 202, r.text

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 
 from apiinone.catalog import Catalog, ModelSpec, ParamSpec, validate_request
+from apiinone.catalog.combinations import refused
 from apiinone.catalog.price_keys import VARIANT_KEY, key_domain
 from apiinone.errors import InvalidRequest
 
@@ -69,6 +70,8 @@ def priced_bodies(catalog: Catalog, model: ModelSpec) -> Iterator[dict[str, obje
             domains.append(tuple(range(spec.minimum, spec.maximum + 1)))
     for combo in itertools.product(*domains):
         fields = dict(zip(keys, combo, strict=True))
+        if refused(model, fields):
+            continue  # the catalog refuses it before any price (combinations.py)
         if VARIANT_KEY in fields:
             fields["model"] = fields.pop(VARIANT_KEY)
         yield body_for(catalog, model, **fields)

@@ -100,7 +100,7 @@ def test_endpoints(catalog: Catalog) -> None:
 
 def test_suno_variants_and_old_names(catalog: Catalog) -> None:
     suno = catalog.get("suno")
-    assert suno is not None and suno.variant == "chirp-v3-5"
+    assert suno is not None and suno.variant == "chirp-v4-5"
     assert suno.model.variants is not None and list(suno.model.variants.values) == SUNO_VARIANTS
     for old, new in {
         "suno-v3-5": "chirp-v3-5",

@@ -65,7 +65,8 @@ DOCUMENTED = [
     ("seedream/4.5-edit", {"image_urls": [IMAGE_URL]}, 12),
     ("kling-3", {"mode": "std", "duration": 5, "sound": True}, 300),
     ("pixverse-5-6", {}, 90),
-    ("suno", {}, 5),
+    ("suno", {}, 10),  # the default variant, chirp-v4-5
+    ("suno-v3-5", {}, 5),
     ("chirp-v4-0", {}, 8),
     ("chirp-v4-5", {}, 10),
     ("suno-v4-5", {}, 10),
@@ -148,13 +149,12 @@ def test_kling_3_every_combination_in_range(catalog: Catalog) -> None:
 
 def test_hailuo_variants_stay_in_their_own_ranges(catalog: Catalog) -> None:
     for variant, (low, high) in {
-        "hailuo/2-3-image-to-video-standard": (30, 45),
-        "hailuo/2-3-image-to-video-pro": (45, 85),
+        "hailuo/2-3-image-to-video-standard": (30, 40),
+        "hailuo/2-3-image-to-video-pro": (45, 65),
     }.items():
         prices = [
             price(catalog, variant, duration=d, resolution=r)
-            for d in ("6", "10")
-            for r in ("768P", "1080P")
+            for d, r in (("6", "768P"), ("6", "1080P"), ("10", "768P"))  # no 1080P at 10 s
         ]
         assert min(prices) == low and max(prices) == high
 
@@ -173,10 +173,10 @@ def test_suno_sub_routes_price_by_their_own_variant(catalog: Catalog, slug: str)
     base = body_for(catalog, model)
     del base["model"]
     default = validate_request(catalog, endpoint, base)
-    assert default.variant == "chirp-v3-5"
+    assert default.variant == "chirp-v4-5"
     v5 = validate_request(catalog, endpoint, {**base, "model": "chirp-v5-5"})
     assert price_request(model, v5) == 12
-    assert price_request(model, default) in (5, 8)
+    assert price_request(model, default) == 10
 
 
 def test_every_combination_of_every_model_is_within_its_documented_range(

@@ -47,7 +47,7 @@ def test_callback_url_is_kept(catalog: Catalog) -> None:
 def test_variant_from_the_model_field(catalog: Catalog) -> None:
     v = ok(catalog, IMAGES, {"model": "imagen4-fast", "prompt": "a cat"})
     assert (v.model.slug, v.variant) == ("imagen-4", "imagen4-fast")
-    v = ok(catalog, MUSIC, {"model": "suno-v4-5", "prompt": "la la"})
+    v = ok(catalog, MUSIC, {"model": "suno-v4-5", "prompt": "la la", "style": "folk"})
     assert (v.model.slug, v.variant) == ("suno", "chirp-v4-5")
 
 
@@ -156,7 +156,7 @@ def test_unknown_field_lists_allowed_ones(catalog: Catalog) -> None:
             SPEECH,
             {"model": "elevenlabs-v3", "dialogue": [{"text": "hi"}], "stability": 1.5},
             "stability",
-            "between 0 and 1",
+            "one of 0.0, 0.5, 1.0",
         ),
         (
             VIDEOS,

@@ -38,6 +38,8 @@ import numpy as np
 import orjson
 from aiohttp import web
 
+from tests.fakes.schemas import subject, violations
+
 __all__ = ["DEFAULT_KEY", "DEFAULT_VOICES", "FakeElevenLabs", "Received", "mp3"]
 
 DEFAULT_KEY = "sk_fake_elevenlabs_key_00000000000000000000"
@@ -151,7 +153,9 @@ class FakeElevenLabs:
             body = orjson.loads(await request.read())
         except orjson.JSONDecodeError:
             return _invalid([_problem("json_invalid", ["body"], "JSON decode error", None)])
-        problems = _validate(body)
+        problems = _validate(body) or violations(
+            "elevenlabs", *subject("elevenlabs", request.path, body)
+        )
         if problems:
             return _invalid(problems)
         lines: list[dict[str, Any]] = body["inputs"]

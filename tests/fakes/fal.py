@@ -11,8 +11,13 @@ Routes (``Authorization: Key <key>`` on every queue route; errors are ``{"detail
 - ``GET /{owner}/{app}/requests/{id}`` → the output (400 while not completed);
 - ``PUT /{owner}/{app}/requests/{id}/cancel`` → 202 ``CANCELLATION_REQUESTED``, or 400
   ``ALREADY_COMPLETED`` / 404 ``NOT_FOUND``;
-- ``GET /files/{name}`` (no key) — the outputs: a real PNG, an MP4 for apps whose id has
-  ``video``, a WAV for ``audio``/``speech``/``music``/``tts`` apps; ``GET /health``.
+- ``GET /files/{name}`` (no key) — the outputs: a real PNG, an SVG for apps whose id has
+  ``vector``, an MP4 for ``video``, a WAV for ``audio``/``speech``/``music``/``tts`` apps;
+  ``GET /health``.
+
+Every submission is checked against the endpoint's published input schema
+(tests/fixtures/fal/schemas/, :mod:`tests.fakes.schemas`) and refused as fal refuses: 422
+``{"detail": [{loc, msg, type}]}``; ``fake.refused`` keeps what was refused.
 
 A request moves one step per status poll (``queue_polls`` steps in the queue, then
 ``progress_polls`` in progress, then completed), or with time when ``complete_after`` is set
@@ -26,7 +31,7 @@ but the result answers 422 with a ``content_policy_violation`` detail), ``fal:42
 submission answers 422 with a ``detail`` list), ``fal:429`` (the first submission of that
 prompt answers 429 with ``Retry-After: 1``), ``fal:500`` (submission answers 500),
 ``fal:malformed`` (200 with a body that is not JSON; the request is still queued, as a real
-upstream's would be), ``fal:reset`` (the connection is dropped), ``fal:stall`` (the
+upstream's would be), ``fal:wrong-type`` (the output is a PNG whatever the endpoint makes), ``fal:reset`` (the connection is dropped), ``fal:stall`` (the
 submission hangs for 30 s).
 
 Unverified here, and only guessed: the cancel answers' HTTP codes, the status of a canceled
@@ -71,6 +76,8 @@ import imageio_ffmpeg
 import orjson
 from aiohttp import web
 from PIL import Image
+
+from tests.fakes.schemas import subject, violations
 
 __all__ = ["DEFAULT_KEY", "FakeFal"]
 
@@ -135,6 +142,7 @@ class FakeFal:
         self.submit_attempts = 0  # submissions received, whatever their answer
         self.calls: list[dict[str, Any]] = []  # each authorized submission: endpoint, input
         self.webhooks_sent: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []  # bodies the endpoint's schema refused
         self.url = ""
         self._host, self._port = host, port
         self._requests: dict[str, _Request] = {}
@@ -215,6 +223,11 @@ class FakeFal:
         if not isinstance(body, dict):
             return _detail(422, [{"loc": ["body"], "msg": "an object", "type": "dict_type"}])
         self.calls.append({"endpoint": "/".join(parts), "input": body})
+        key, instance = subject("fal", request.path, body)
+        problems = violations("fal", key, instance)
+        if problems:  # the app's own input model refuses it, as fal's FastAPI apps do
+            self.refused.append({"endpoint": key, "input": body, "detail": problems})
+            return _detail(422, problems)
         prompt = str(body.get("prompt", ""))
         if "fal:422" in prompt:
             return _detail(
@@ -309,6 +322,8 @@ class FakeFal:
             return web.Response(status=404, text="not found")
         if ext == "png":
             return web.Response(body=_png(stem), content_type="image/png")
+        if ext == "svg":
+            return web.Response(body=_svg(stem), content_type="image/svg+xml")
         if ext == "wav":
             return web.Response(body=_wav(), content_type="audio/wav")
         if ext == "mp4":
@@ -394,6 +409,10 @@ class FakeFal:
 
     def _output(self, r: _Request) -> dict[str, Any]:
         endpoint = r.endpoint.lower()
+        if "fal:wrong-type" in r.prompt:
+            return self._images(r, "png")  # a raster image, whatever the endpoint makes
+        if "vector" in endpoint:
+            return self._images(r, "svg")
         if "video" in endpoint:
             return {
                 "video": {
@@ -414,15 +433,19 @@ class FakeFal:
                 },
                 "duration": 0.25,
             }
+        return self._images(r, "png")
+
+    def _images(self, r: _Request, ext: str) -> dict[str, Any]:
         count = r.input.get("num_images", 1)
         count = count if isinstance(count, int) and 1 <= count <= 4 else 1
+        make = _svg if ext == "svg" else _png
         return {
             "images": [
                 {
-                    "url": f"{self.url}/files/{r.id}-{i}.png",
-                    "content_type": "image/png",
-                    "file_name": f"{r.id}-{i}.png",
-                    "file_size": len(_png(f"{r.id}-{i}")),
+                    "url": f"{self.url}/files/{r.id}-{i}.{ext}",
+                    "content_type": "image/svg+xml" if ext == "svg" else "image/png",
+                    "file_name": f"{r.id}-{i}.{ext}",
+                    "file_size": len(make(f"{r.id}-{i}")),
                     "width": 64,
                     "height": 64,
                 }
@@ -495,6 +518,15 @@ def _png(seed: str) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def _svg(seed: str) -> bytes:
+    colour = hashlib.sha256(seed.encode()).hexdigest()[:6]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" fill="#{colour}"/></svg>\n'
+    ).encode()
 
 
 def _wav() -> bytes:

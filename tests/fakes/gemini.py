@@ -35,6 +35,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["SKIP_SIGNATURE", "FakeGemini", "Recorded"]
 
 SKIP_SIGNATURE = "skip_thought_signature_validator"
@@ -189,6 +191,11 @@ class FakeGemini:
             self._validate(body)
         except _Refused as refused:
             return refused.response
+        problems = violations("gemini", *subject("gemini", request.path, body))
+        if problems:  # Google's answer to a body its schema refuses
+            return _error(
+                400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {summary(problems)}"
+            )
         last = self._last_user_text(body)
         if "gemini:429" in last:
             return _error(

@@ -61,6 +61,8 @@ import imageio_ffmpeg
 import orjson
 from aiohttp import web
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["DEFAULT_TOKEN", "MODELS", "FakeMiniMax"]
 
 DEFAULT_TOKEN = "mm_fake_key_for_tests_000000000000000000000"
@@ -213,6 +215,9 @@ class FakeMiniMax:
         problem = _check(body)
         if problem is not None:
             return _invalid(problem)
+        problems = violations("minimax", *subject("minimax", request.path, body))
+        if problems:
+            return _invalid(summary(problems))
         prompt = str(body.get("prompt", ""))
         if self.fail_creates is not None:
             return _answer(http=self.fail_creates, code=1000, message="service unavailable")

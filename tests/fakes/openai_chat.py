@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["FakeOpenAI"]
 
 
@@ -62,6 +64,16 @@ class FakeOpenAI:
             return self._error(401, "Incorrect API key provided", "invalid_request_error")
         body = await request.json()
         self.requests.append(body)
+        problems = violations("openai", *subject("openai", request.path, body))
+        if problems:  # OpenAI's answer to a body its schema refuses
+            where = ".".join(str(p) for p in problems[0]["loc"][1:]) or None
+            error = {
+                "message": summary(problems),
+                "type": "invalid_request_error",
+                "param": where,
+                "code": None,
+            }
+            return web.json_response({"error": error}, status=400)
         last = str(body["messages"][-1].get("content", ""))
         for code in (500, 429, 400):
             if f"fake:{code}" in last:

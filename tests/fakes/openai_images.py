@@ -40,6 +40,8 @@ import orjson
 from aiohttp import web
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["DEFAULT_KEY", "FakeOpenAIImages", "Received"]
 
 DEFAULT_KEY = "sk-fake-openai-images-key-000000000000"
@@ -98,8 +100,16 @@ class _Refused(Exception):
 
 
 class FakeOpenAIImages:
-    def __init__(self, *, key: str = DEFAULT_KEY, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        key: str = DEFAULT_KEY,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        schemas: str = "openai",
+    ) -> None:
         self.key = key
+        self.schemas = schemas  # whose published schema the bodies are checked against
         self.requests: list[Received] = []
         self.attempts = 0  # image requests received, whatever their answer
         self.url = ""
@@ -174,6 +184,10 @@ class FakeOpenAIImages:
                 return _error(400, "We could not parse the JSON body of your request.")
             if not isinstance(body, dict):
                 return _error(400, "The request body must be a JSON object.")
+            problems = violations(self.schemas, *subject(self.schemas, request.path, body))
+            if problems:
+                where = ".".join(str(p) for p in problems[0]["loc"][1:])
+                return _error(400, summary(problems), param=where or None, code="invalid_value")
             return await self._answer(request, "generations", body, [])
         except _Refused as refused:
             return refused.response

@@ -34,6 +34,8 @@ import orjson
 from aiohttp import web
 from PIL import Image, ImageDraw
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["DEFAULT_KEY", "FakeRemoveBg"]
 
 DEFAULT_KEY = "rbfakekey00000000000000000"
@@ -107,6 +109,10 @@ class FakeRemoveBg:
             return _errors(403, "API Key invalid", "auth_failed")
         form = await request.post()
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        checked = {**fields, **({"image_file": "<file>"} if "image_file" in form else {})}
+        problems = violations("removebg", *subject("removebg", request.path, checked))
+        if problems:
+            return _errors(400, summary(problems), "invalid_parameter")
         source = fields.get("image_url", "")
         if not source and not isinstance(form.get("image_file"), web.FileField):
             return _errors(

@@ -66,6 +66,8 @@ from aiohttp import web
 from PIL import Image
 from standardwebhooks.webhooks import Webhook
 
+from tests.fakes.schemas import subject, violations
+
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "FakeReplicate"]
 
 DEFAULT_TOKEN = "r8_fake_token_for_tests_0000000000000000"
@@ -85,6 +87,28 @@ def _problem(status: int, title: str, detail: str, **headers: str) -> web.Respon
     return web.Response(
         status=status, body=body, content_type="application/problem+json", headers=headers
     )
+
+
+def _invalid_input(problems: list[dict[str, Any]]) -> web.Response:
+    """Replicate's answer to an input its schema refuses: problem details, one line each."""
+    fields = [
+        {
+            "type": item["type"],
+            "field": "input." + ".".join(str(p) for p in item["loc"][1:]),
+            "description": item["msg"],
+        }
+        for item in problems
+    ]
+    detail = "\n".join(f"- {f['field']}: {f['description']}" for f in fields)
+    body = orjson.dumps(
+        {
+            "title": "Input validation failed",
+            "detail": detail,
+            "status": 422,
+            "invalid_fields": fields,
+        }
+    )
+    return web.Response(status=422, body=body, content_type="application/problem+json")
 
 
 @dataclass
@@ -221,6 +245,10 @@ class FakeReplicate:
                 model, version = name, ver or None
             else:
                 return _problem(422, "Invalid version", f"Invalid version or not permitted: {ref}")
+        key, instance = subject("replicate", request.path, body)
+        problems = violations("replicate", key, instance)
+        if problems:  # the model version's openapi_schema refuses the input
+            return _invalid_input(problems)
         prompt = str(body["input"].get("prompt", ""))
         if self.fail_creates is not None:
             return _problem(self.fail_creates, "Service Unavailable", "forced by the fake")

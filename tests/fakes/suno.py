@@ -71,12 +71,13 @@ import orjson
 from aiohttp import web
 from PIL import Image
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["CLIP_SECONDS", "DEFAULT_TOKEN", "FakeSuno", "mp3_bytes"]
 
 DEFAULT_TOKEN = "sk-fake-suno-reseller-key-0000000000"
 CLIP_SECONDS = 3.0
 MODELS = {
-    "V3_5": "chirp-v3-5",
     "V4": "chirp-v4",
     "V4_5": "chirp-auk",
     "V4_5PLUS": "chirp-bluejay",
@@ -243,6 +244,9 @@ class FakeSuno:
         if not isinstance(body, dict):
             return _envelope(400, "The request body must be an object")
         self.requests.append((request.path, body))
+        problems = violations("suno", *subject("suno", request.path, body))
+        if problems:  # the resellers answer 200 with the code and message in the envelope
+            return _envelope(400, summary(problems))
         magic = _magic(body)
         if "suno:430" in magic and magic not in self._throttled:
             self._throttled.add(magic)

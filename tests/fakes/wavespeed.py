@@ -59,6 +59,8 @@ import orjson
 from aiohttp import web
 from PIL import Image
 
+from tests.fakes.schemas import subject, summary, violations
+
 __all__ = ["DEFAULT_TOKEN", "FakeWaveSpeed", "mp4_bytes", "png_bytes"]
 
 DEFAULT_TOKEN = "ws_fake_key_for_tests_00000000000000000000"
@@ -188,6 +190,10 @@ class FakeWaveSpeed:
         if not isinstance(body, dict):
             return _envelope(None, code=400, message="the body must be an object", status=400)
         self.calls.append({"model": model, "input": body})
+        key, instance = subject("wavespeed", request.path, body)
+        problems = violations("wavespeed", key, instance)
+        if problems:  # WaveSpeed's envelope for a refused input
+            return _envelope(None, code=400, message=summary(problems), status=400)
         prompt = str(body.get("prompt", ""))
         if self.fail_creates is not None:
             return _envelope(

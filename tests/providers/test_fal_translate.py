@@ -69,6 +69,26 @@ def job(webhook_url: str | None = None, **params: Any) -> JobRequest:
 RESULT = {"phase": "result", "response_url": f"{BASE}/fal-ai/kling-video/requests/{RID}"}
 
 
+# -- bodies -----------------------------------------------------------------------------
+
+
+def test_durations_go_out_as_the_string_enums_fal_declares() -> None:
+    """wan/v2.6/text-to-video takes duration "5" | "10" | "15" and the Kling 3 apps take
+    "3".."15", also per multi_prompt shot: an integer is a 422 (tests/fixtures/fal/schemas)."""
+    wan = T.build_submit(job(prompt="waves", duration=10), channel("wan/v2.6/text-to-video"))
+    assert wan.json == {"prompt": "waves", "duration": "10"}
+    shots = [{"prompt": "a", "duration": 2}, {"prompt": "b", "duration": 3.0}]
+    kling = T.build_submit(job(multi_prompt=shots, duration=5, sound=True), channel(KLING))
+    assert kling.json is not None
+    assert kling.json["multi_prompt"] == [
+        {"prompt": "a", "duration": "2"},
+        {"prompt": "b", "duration": "3"},
+    ]
+    assert kling.json["duration"] == "5" and kling.json["sound"] is True
+    mapped = channel(KLING, params={"duration": {"to": "duration", "transform": "str"}})
+    assert T.build_submit(job(duration=7), mapped).json == {"duration": "7"}
+
+
 # -- endpoint ids -----------------------------------------------------------------------
 
 

@@ -91,7 +91,7 @@ async def _scenario(c: httpx.AsyncClient, server: Server, fake: FakeSuno) -> Non
         assert clip["audio_url"].startswith(server.url + "/files/")
         assert clip["image_url"].startswith(server.url + "/files/")
         assert is_mp3((await c.get(clip["audio_url"])).content)
-    assert fake.requests[0][1]["model"] == "V3_5"  # the default variant, chirp-v3-5
+    assert fake.requests[0][1]["model"] == "V4_5"  # the default variant, chirp-v4-5
 
     upload = await c.post(
         "/api/v1/uploads", files={"file": ("demo.mp3", mp3_bytes(1, seconds=8.0), "audio/mpeg")}

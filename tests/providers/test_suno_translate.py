@@ -89,7 +89,6 @@ def parent(**clip_extra: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [
-        ("chirp-v3-5", "V3_5"),
         ("chirp-v4-0", "V4"),
         ("chirp-v4-5", "V4_5"),
         ("chirp-v4-5-plus", "V4_5PLUS"),
@@ -105,11 +104,22 @@ def test_variants_map_to_reseller_models(variant: str, expected: str) -> None:
 def test_the_model_table_is_overridable_and_the_channel_model_is_a_fallback() -> None:
     overridden = channel(models={"chirp-v4-5": "V4_5ALL"})
     assert T.build_body(job(gpt_description_prompt="x"), overridden)["model"] == "V4_5ALL"
+    no_variant = job(variant=None, gpt_description_prompt="x")
+    assert T.build_body(no_variant, channel("V5"))["model"] == "V5"
     unknown = job(variant="chirp-v9", gpt_description_prompt="x")
-    assert T.build_body(unknown, channel("V5"))["model"] == "V5"
-    refused = T.refusal(unknown, channel("suno"))
+    for upstream in ("V5", "suno"):  # a variant is never sent as the channel's model
+        refused = T.refusal(unknown, channel(upstream))
+        assert isinstance(refused, Failed) and refused.code == "not_configured"
+        assert "options.models" in refused.message
+
+
+def test_retired_v3_5_is_never_sent() -> None:
+    """The resellers list V4, V4_5, V4_5PLUS, V4_5ALL, V5 and V5_5: chirp-v3-5 goes out as
+    no model (refused before sending), unless the channel names one for it."""
+    old = job(variant="chirp-v3-5", gpt_description_prompt="x")
+    refused = T.refusal(old, channel("V4_5"))
     assert isinstance(refused, Failed) and refused.code == "not_configured"
-    assert "options.models" in refused.message
+    assert T.build_body(old, channel("V4_5", models={"chirp-v3-5": "V4"}))["model"] == "V4"
 
 
 def test_callback_url_prefers_the_task_hook_then_options_then_our_domain() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .combinations import parse_needs, parse_refuse_together
 from .openai_chat import openai_chat_params
 from .parse_params import parse_fields
 from .parse_price import parse_price
@@ -31,6 +32,8 @@ MODEL_KEYS = frozenset(
         "price",
         "require_any_of",
         "routing",
+        "refuse_together",
+        "needs",
     }
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9._/-]{0,99}")
@@ -105,6 +108,8 @@ def parse_model(raw: object, *, index: int) -> ModelSpec:
         routing=parse_routing(r.raw["routing"], model=name, params=params, variants=variants)
         if r.has("routing")
         else Routing(),
+        refuse_together=parse_refuse_together(r, params),
+        needs=parse_needs(r, params),
     )
 
 

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
+from .combinations import refused
 from .price_keys import VARIANT_KEY, key_domain, strings_at, table_key
 from .spec import ModelSpec, PriceRule, TokenPrice
 from .validate import ValidatedRequest
@@ -164,8 +165,13 @@ def _price_keys(rule: PriceRule) -> tuple[str, ...]:
 
 
 def _combinations(model: ModelSpec, keys: tuple[str, ...]) -> list[dict[str, object]]:
+    """Every combination of the price keys' values a request can have (none the model
+    refuses, :mod:`combinations`)."""
     domains = [key_domain(model.params, model.variants, key) or () for key in keys]
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*domains)]
+    every: list[dict[str, object]] = [
+        dict(zip(keys, combo, strict=True)) for combo in itertools.product(*domains)
+    ]
+    return [values for values in every if not refused(model, values)]
 
 
 def _amount(rule: PriceRule, lookup: Lookup, *, per_unit: bool = False) -> Fraction:

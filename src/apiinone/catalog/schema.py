@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .combinations import schema_rules
 from .pricing import price_bounds, price_summary, price_table
 from .spec import ModelSpec, ParamSpec, Scalar
 from .values import NUMERIC_STRING_PATTERN, URL_PATTERN
@@ -34,6 +35,7 @@ def json_schema(model: ModelSpec) -> dict[str, object]:
     rules.extend(
         {"anyOf": [{"required": [name]} for name in group]} for group in model.require_any_of
     )
+    rules.extend(schema_rules(model))
     if rules:
         schema["allOf"] = rules
     return schema

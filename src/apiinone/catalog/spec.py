@@ -183,6 +183,9 @@ class ModelSpec:
     price: PriceRule
     require_any_of: tuple[tuple[str, ...], ...] = ()
     routing: Routing = field(default_factory=Routing)
+    # Combinations the upstream refuses, and fields that need others (combinations.py).
+    refuse_together: tuple[tuple[tuple[str, Scalar], ...], ...] = ()
+    needs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def operator_set(self) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from apiinone.errors import InvalidRequest, NotFound
 
 from .catalog import Catalog, Resolved, normalise_endpoint
+from .combinations import check_combinations
 from .field_lists import DOCS_FIELDS, adapt_fields, endpoint_fields
 from .length_limits import TIER_FROM_SOURCE, check_version_limits
 from .spec import ModelSpec
@@ -76,6 +77,7 @@ def validate_request(catalog: Catalog, endpoint_path: str, body: object) -> Vali
         if not any(name in params for name in group):
             names = ", ".join(f"'{name}'" for name in group)
             raise InvalidRequest(f"Give at least one of {names}", param=group[0])
+    check_combinations(model, params)
     return ValidatedRequest(
         model=model,
         variant=variant,

@@ -24,6 +24,7 @@ from apiinone.providers.base import (
 )
 from apiinone.tasks import store
 from apiinone.tasks.hooks import hook_url
+from apiinone.tasks.outputs import WrongOutput
 from apiinone.tasks.references import parent_context, refers_back
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
@@ -200,7 +201,11 @@ class StepRunner:
             await self._fail(row, outcome.code, outcome.message)
 
     async def _succeed(self, row: TaskRow, outcome: Succeeded) -> None:
-        paths = await self._save(row, outcome.artifacts)
+        try:
+            paths = await self._save(row, outcome.artifacts)
+        except WrongOutput as wrong:
+            await self._fail(row, "upstream_wrong_output", wrong.message)
+            return
         result = _fill(outcome.result, paths) if outcome.result is not None else None
         await self._finish(
             row.id,

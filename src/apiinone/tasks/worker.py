@@ -24,6 +24,7 @@ from apiinone.providers.base import Artifact
 from apiinone.storage.files import save_file, sweep_expired
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
+from apiinone.tasks.outputs import WrongOutput, output_problem
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import ACTIVE, Status
 from apiinone.tasks.steps import StepRunner
@@ -35,6 +36,9 @@ log = logging.getLogger("apiinone.worker")
 SWEEP_EVERY = 1.0
 RETENTION_EVERY = 60.0
 MAX_ARTIFACT_BYTES = 2 * 1024**3
+# The built-in sandbox draws its own results (a PNG stands in for every image, vectors
+# included): only upstream results are checked against what was asked.
+SANDBOX = "sandbox"
 
 
 class TaskWorker:
@@ -102,14 +106,23 @@ class TaskWorker:
         return await finish_task(self.gateway, task_id, outcome, owner)
 
     async def save_artifacts(self, row: TaskRow, artifacts: Sequence[Artifact]) -> list[str]:
+        """Copy every result, check each is what the task asked for (:mod:`outputs`; raises
+        :class:`WrongOutput` before anything is stored), then store them."""
         settings = self.gateway.settings
-        paths = []
+        fetched: list[tuple[Artifact, bytes]] = []
         for artifact in artifacts:
             data = artifact.data
             if data is None and artifact.url is not None:
                 data = await self._download(artifact.url)
-            if data is None:
-                continue
+            if data is not None:
+                fetched.append((artifact, data))
+        resolved = self.gateway.catalog.get(row.model)
+        if resolved is not None and row.provider != SANDBOX:
+            problem = output_problem(resolved.model, row.variant, [data for _, data in fetched])
+            if problem is not None:
+                raise WrongOutput(problem)
+        paths = []
+        for artifact, data in fetched:
             stored = await save_file(
                 self.gateway.db,
                 self.gateway.store,

@@ -43,6 +43,7 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
+from apiinone.providers.fal.bodies import fal_body
 from apiinone.providers.fal.outputs import FILE_KEYS, read_fal_output
 from apiinone.providers.http import (
     ChannelConfig,
@@ -52,7 +53,6 @@ from apiinone.providers.http import (
     MalformedResponse,
     retry_after_seconds,
 )
-from apiinone.providers.mapping import apply_mapping
 
 __all__ = ["FalApp", "FalTranslator", "parse_app"]
 
@@ -116,7 +116,7 @@ class FalTranslator:
             "POST",
             f"{channel.base_url}/{app.endpoint}",
             headers=_headers(channel),
-            json=apply_mapping(job.params, channel.options),
+            json=fal_body(job.params, channel.options),
             params=params,
         )
 

@@ -24,8 +24,9 @@ from typing import Any
 __all__ = ["DEFAULT_MODELS", "SunoOptions"]
 
 # Our catalog variants -> the resellers' model names (sunoapi.org and kie.ai share them).
+# Their docs list V4, V4_5, V4_5PLUS, V4_5ALL, V5 and V5_5 (read 2026-12): V3_5 is gone, so
+# chirp-v3-5 has no entry and is refused unless a channel's options.models names one.
 DEFAULT_MODELS: Mapping[str, str] = {
-    "chirp-v3-5": "V3_5",
     "chirp-v4-0": "V4",
     "chirp-v4-5": "V4_5",
     "chirp-v4-5-plus": "V4_5PLUS",
@@ -78,10 +79,10 @@ class SunoOptions:
         )
 
     def model_for(self, variant: str | None, upstream_model: str) -> str | None:
-        """The reseller model for our variant; the channel's model id when it names one
-        and the variant has no entry; ``None`` when neither does."""
-        if variant is not None and variant in self.models:
-            return self.models[variant]
+        """The reseller model for our variant; for a request with no variant, the channel's
+        model id when it names one; else ``None`` (a variant is never sent as another)."""
+        if variant is not None:
+            return self.models.get(variant)
         if RESELLER_MODEL.fullmatch(upstream_model):
             return upstream_model
         return None
