@@ -19,10 +19,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from apiinone.catalog import load_catalog
+from apiinone.catalog.routing import route_of
 from apiinone.catalog.spec import ModelSpec, ParamSpec
 from apiinone.catalog.validate import validate_request
 from apiinone.errors import APIError
 from apiinone.providers.base import JobRequest
+from apiinone.providers.bindings import parse_binding
 from apiinone.providers.channels import ADAPTERS
 from apiinone.providers.http import ChannelConfig, HttpRequest
 from tests.fakes.schemas import has_schema, subject, violations
@@ -33,13 +35,6 @@ CATALOG = load_catalog()
 IMAGE_INPUTS = ("image", "images", "image_urls", "input_urls")
 SAMPLE_URL = "https://example.com/input.png"
 CREDENTIAL = "matrix-credential-0123456789abcdef"
-
-# Model/variant/mode pairs that no channel may serve yet: each goes today to an upstream id
-# of another variant or mode, which refuses the body (the binding by variant and mode
-# removes them). ``upstream_id`` answers None for them, as it will when they are unbound.
-AWAITING_BINDING: Mapping[tuple[str, str], str] = {
-    ("grok-imagine", "grok-imagine/upscale"): "upscale has no fal endpoint",
-}
 
 
 def fixture_provider(channel: Mapping[str, Any]) -> str:
@@ -52,33 +47,15 @@ def fixture_provider(channel: Mapping[str, Any]) -> str:
 
 
 def upstream_id(
-    channel: Mapping[str, Any], slug: str, variant: str | None, modes: tuple[str, ...]
+    channel: Mapping[str, Any], model: ModelSpec, variant: str | None, params: Mapping[str, Any]
 ) -> str | None:
-    """The upstream id a channel binds for this model, variant and mode; None if unbound.
-
-    A binding is either an id (``"slug" = "id"``, every variant and mode) or a table of
-    variant or mode -> id (``default`` for the rest).
-    """
-    if (slug, variant or "") in AWAITING_BINDING or any(
-        (slug, mode) in AWAITING_BINDING for mode in modes
-    ):
+    """The upstream id ``channel`` binds for this request's variant and mode (None when it
+    does not bind them), read by the gateway's own binding and routing code."""
+    bound = dict(channel.get("models", {})).get(model.slug)
+    if bound is None:
         return None
-    bound = dict(channel.get("models", {})).get(slug)
-    if isinstance(bound, str):
-        return bound
-    if isinstance(bound, Mapping):
-        for key in (variant, *modes, "default"):
-            if key is not None and isinstance(bound.get(key), str):
-                return str(bound[key])
-    return None
-
-
-def modes_of(params: Mapping[str, Any]) -> tuple[str, ...]:
-    """The request's modes: its ``type`` or ``mode`` value, and image-to-X when it has one."""
-    found = [str(params[name]) for name in ("type", "mode") if isinstance(params.get(name), str)]
-    if any(params.get(name) for name in IMAGE_INPUTS):
-        found.append("image")
-    return tuple(found)
+    route = route_of(model, variant, params)
+    return parse_binding(model, bound).upstreams.get(route)
 
 
 # -- the cases -----------------------------------------------------------------------
@@ -206,11 +183,8 @@ def test_every_binding_sends_what_the_provider_schema_accepts() -> None:
     failures: list[str] = []
     missing: set[str] = set()
     for case in cases():
-        modes = modes_of(case.params)
         for channel in CHANNELS:
-            if case.model.slug not in dict(channel.get("models", {})):
-                continue
-            upstream = upstream_id(channel, case.model.slug, case.variant, modes)
+            upstream = upstream_id(channel, case.model, case.variant, case.params)
             if upstream is None:
                 continue
             provider = fixture_provider(channel)
