@@ -1,9 +1,11 @@
-# The gateway image: one package, one console script; configuration by APIINONE_* variables.
+# The gateway image: the server and client distributions, one console script; configuration by
+# APIINONE_* variables.
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
+COPY clients/python ./clients/python
 COPY src ./src
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 apiinone
+RUN pip install --no-cache-dir ./clients/python . && useradd --system --uid 10001 apiinone
 USER apiinone
 ENV APIINONE_DATA_DIR=/tmp/apiinone
 EXPOSE 8000

@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install system-deps client-libs lint format typecheck check clean bench bench-soak fuzz screenshots
+.PHONY: run test install system-deps client-libs client-wheels lint format typecheck check clean bench bench-soak fuzz screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -17,8 +17,10 @@ $(BIN)/python:
 	  rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	@$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+# Two distributions from one tree, both editable: the client (clients/python, `apiinone`, which
+# owns the `apiinone` command) and the server (here, `apiinone-server`, which depends on it).
+$(STAMP): pyproject.toml setup.py clients/python/pyproject.toml clients/python/setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e ./clients/python -e ".[test]"
 	@touch $@
 
 install: $(STAMP)
@@ -34,9 +36,24 @@ TEST_POSTGRES ?= postgresql://apiinone:apiinone@127.0.0.1:5432/apiinone
 
 # Client libraries the tests drive, kept apart from .venv: LiteLLM in a venv of its own (its
 # openai pin is not ours), openai for Node (the API docs' JavaScript example; when node is present).
-client-libs:
+client-libs: client-wheels
 	@bash scripts/litellm-venv.sh $(PYTHON)
 	@bash scripts/node-openai.sh
+
+# Wheels of what the client distribution needs (httpx, rich; typer for its `cli` extra; setuptools
+# to build it), at .venv's versions, in clients/python/wheelhouse (git-ignored):
+# tests/client/test_install.py installs the client alone from them into a fresh venv, offline.
+CLIENT_WHEELS := clients/python/wheelhouse
+
+client-wheels: $(CLIENT_WHEELS)/.stamp
+
+$(CLIENT_WHEELS)/.stamp: clients/python/pyproject.toml $(STAMP)
+	rm -rf $(CLIENT_WHEELS)
+	$(BIN)/pip freeze --exclude-editable > $(VENV)/client-constraints.txt
+	$(BIN)/pip wheel -q -w $(CLIENT_WHEELS) -c $(VENV)/client-constraints.txt \
+	  "./clients/python[cli]" setuptools wheel
+	rm -f $(CLIENT_WHEELS)/apiinone-*.whl
+	@touch $@
 
 # The whole suite runs twice, both passes at once: on SQLite (the embedded default) and on
 # PostgreSQL (8.7 min together on 2 cores, 13.9 min one after the other).
@@ -66,12 +83,12 @@ screenshots: install system-deps
 	  tests/dashboard/test_phone_browser.py tests/dashboard/test_playground_chat.py
 
 lint:
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests clients setup.py
+	$(BIN)/ruff format --check src tests clients setup.py
 
 format:
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests clients setup.py
+	$(BIN)/ruff check --fix src tests clients setup.py
 
 typecheck:
 	$(BIN)/mypy
@@ -79,4 +96,4 @@ typecheck:
 check: lint typecheck
 
 clean:
-	rm -rf $(VENV) .venv-litellm .node-openai data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-litellm .node-openai $(CLIENT_WHEELS) data .pytest_cache .mypy_cache .ruff_cache

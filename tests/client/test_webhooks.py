@@ -29,6 +29,12 @@ def test_good_and_bad_signatures() -> None:
     headers = _signed(body)
     assert verify_webhook(SECRET, headers, body)["data"]["task_id"] == "task_1"
     assert verify_webhook(SECRET, headers, body.decode())["type"] == "task.succeeded"
+    # Several signatures (a rotated secret, a later scheme): one good v1 is enough.
+    several = f"v2,{'A' * 44} v1,bm90IGl0 {headers['Webhook-Signature']}"
+    assert verify_webhook(SECRET, {**headers, "Webhook-Signature": several}, body)
+    in_future = _signed(body, datetime.now(tz=UTC) + timedelta(minutes=10))
+    with pytest.raises(WebhookVerificationError):
+        verify_webhook(SECRET, in_future, body)
 
     refused = [
         (SECRET, headers, body.replace(b"task_1", b"task_2")),  # altered body
