@@ -10,6 +10,8 @@ from fastapi import APIRouter, Path
 from apiinone.api.deps import FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
+from apiinone.api.shapes.envelope import Items, enveloped
+from apiinone.api.shapes.keys import KeyCreated, KeyPublic, KeyRotated
 from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key, rotate_key, update_key
 from apiinone.auth.powers import bound_update, within
 from apiinone.auth.principal import Principal
@@ -34,7 +36,7 @@ def check_models(gateway: Gateway, models: list[str] | None) -> tuple[str, ...] 
     return tuple(dict.fromkeys(slugs))
 
 
-@router.get("")
+@router.get("", responses=enveloped(Items[KeyPublic]))
 async def list_my_keys(principal: Manager, gateway: GatewayDep) -> FastJSON:
     keys = await list_keys(gateway.db, principal.account_id)
     return envelope({"items": [k.public() for k in keys]})
@@ -61,12 +63,12 @@ async def issue_key(
     return envelope({**info.public(), "key": raw}, status_code=201)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=enveloped(KeyCreated, 201))
 async def create_my_key(body: KeyCreate, principal: Manager, gateway: GatewayDep) -> FastJSON:
     return await issue_key(gateway, principal.account_id, body, principal)
 
 
-@router.patch("/{key_id}")
+@router.patch("/{key_id}", responses=enveloped(KeyPublic))
 async def update_my_key(
     key_id: KeyId, body: KeyUpdate, principal: Manager, gateway: GatewayDep
 ) -> FastJSON:
@@ -81,7 +83,7 @@ async def update_my_key(
     return envelope(info.public())
 
 
-@router.post("/{key_id}/rotate", status_code=201)
+@router.post("/{key_id}/rotate", status_code=201, responses=enveloped(KeyRotated, 201))
 async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
     new, raw, old = await rotate_key(
         gateway.db,
@@ -94,7 +96,7 @@ async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) 
     return envelope({**new.public(), "key": raw, "replaces": old.public()}, status_code=201)
 
 
-@router.delete("/{key_id}")
+@router.delete("/{key_id}", responses=enveloped(KeyPublic))
 async def revoke_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
     info = await revoke_key(gateway.db, principal.account_id, key_id)
     await gateway.key_changed(info.key_hash)

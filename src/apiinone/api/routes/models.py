@@ -6,13 +6,15 @@ from fastapi import APIRouter
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.catalog import ModelDetail, ModelList
+from apiinone.api.shapes.envelope import enveloped
 from apiinone.catalog import list_item, public_model
 from apiinone.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 
 
-@router.get("")
+@router.get("", responses=enveloped(ModelList))
 async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     items = [
         list_item(model) for model in gateway.catalog.models if principal.allows_model(model.slug)
@@ -26,7 +28,7 @@ async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJ
     )
 
 
-@router.get("/{slug:path}")
+@router.get("/{slug:path}", responses=enveloped(ModelDetail))
 async def get_model(slug: str, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     resolved = gateway.catalog.get(slug) if len(slug) <= 200 else None
     if resolved is None or not principal.allows_model(resolved.model.slug):
