@@ -35,9 +35,11 @@ system-deps:
 TEST_POSTGRES ?= postgresql://apiinone:apiinone@127.0.0.1:5432/apiinone
 
 # Client libraries the tests drive, kept apart from .venv: LiteLLM in a venv of its own (its
-# openai pin is not ours), openai for Node (the API docs' JavaScript example; when node is present).
+# openai pin is not ours), openapi-python-client in one of its own (its typer pin is not ours),
+# openai for Node (the API docs' JavaScript example; when node is present).
 client-libs: client-wheels
 	@bash scripts/litellm-venv.sh $(PYTHON)
+	@bash scripts/openapi-client-venv.sh $(PYTHON)
 	@bash scripts/node-openai.sh
 
 # Wheels of what the client distribution needs (httpx, rich; typer for its `cli` extra; setuptools

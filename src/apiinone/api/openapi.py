@@ -1,10 +1,14 @@
 """The OpenAPI document, made to say what the routes really answer.
 
-FastAPI documents only the success of each route (and a 422 the gateway never sends: its
-validation errors are 400). This adds, from each route's dependencies: the bearer security
-scheme, the JSON body the route reads itself (``JSONBody``), and every error status it can
-answer with the error envelope of ``docs/errors.md``. The fuzz test (``tests/security``)
-checks each answer against this document.
+Each route names the type of its success in its ``responses`` (the models of
+``api/shapes``), and the type of a body it reads itself in ``openapi_extra``. FastAPI
+documents those (and a 422 the gateway never sends: its validation errors are 400). This
+adds the components the routes refer to without FastAPI seeing them (OpenAI's schemas, the
+models of bodies read raw) and, from each route's dependencies: the bearer security scheme,
+the catalog's request schemas for the JSON body a generation route reads (``JSONBody``),
+and every error status it can answer with the error envelope of ``docs/errors.md``. The
+fuzz test (``tests/security``) and ``tests/openapi`` check real answers against this
+document.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
 from apiinone.api.deps import authenticate, json_body, require_admin
+from apiinone.api.shapes.bodies import DOCUMENTED_MODELS
+from apiinone.api.shapes.openai import openai_schemas
 from apiinone.catalog import Catalog, json_schema
 
 __all__ = ["ERROR_SCHEMA", "install_openapi"]
@@ -42,19 +49,6 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
-# The native API's success body (``render.envelope``; Suno-compatible routes say ``msg``).
-ENVELOPE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Envelope",
-    "required": ["code", "data"],
-    "properties": {
-        "code": {"type": "integer"},
-        "message": {"type": "string"},
-        "msg": {"type": "string"},
-        "data": {},
-    },
-}
-
 ERROR_DESCRIPTIONS = {
     400: "invalid_request: malformed JSON, a wrong type or range, an unknown field",
     401: "authentication_error: key missing, unknown, revoked or expired",
@@ -71,6 +65,8 @@ ERROR_DESCRIPTIONS = {
 
 # Routes that price and run a model: they hold credits and call a provider.
 _RUNS_MODEL = ("/generations", "/chat/completions", "/audio/", "/tools/", "/v1/videos")
+# Routes whose JSON body is that of another, priced endpoint.
+_BODY_OF = {"/v1/video/generations": "/api/v1/videos/generations"}
 
 OpenAPIHook = Callable[[], dict[str, Any]]
 
@@ -103,6 +99,7 @@ def _error(status: int) -> dict[str, Any]:
 
 def _body_schema(catalog: Catalog | None, path: str) -> dict[str, Any]:
     """The models' own request schemas where the catalog prices ``path``, else any object."""
+    path = _BODY_OF.get(path, path)
     models = catalog.for_endpoint(path) if catalog is not None else []
     schemas = [{k: v for k, v in json_schema(model).items() if k != "$schema"} for model in models]
     if not schemas:
@@ -139,13 +136,20 @@ def _document(
         statuses.add(409)  # Idempotency-Key
     if method == "post" and any(part in path for part in _RUNS_MODEL):
         statuses.update((400, 402, 403, 404, 502, 503))
-    if path.startswith("/api/v1/") and "/chat/" not in path:
-        for code, response in responses.items():
-            media = response.get("content", {}).get("application/json")
-            if code.startswith("2") and media is not None and not media.get("schema"):
-                media["schema"] = {"$ref": "#/components/schemas/Envelope"}
     for status in sorted(statuses):
         responses.setdefault(str(status), _error(status))
+
+
+def _components(schemas: dict[str, Any]) -> None:
+    """Add OpenAI's schemas and the models of bodies read raw; a name taken twice is a bug."""
+    _, documented = models_json_schema(
+        [(model, "validation") for model in DOCUMENTED_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    for name, schema in {**openai_schemas(), **documented.get("$defs", {})}.items():
+        if name in schemas and schemas[name] != schema:
+            raise RuntimeError(f"Two schemas are named {name} in the OpenAPI document")
+        schemas[name] = schema
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -162,7 +166,7 @@ def install_openapi(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-        components["schemas"]["Envelope"] = ENVELOPE_SCHEMA
+        _components(components["schemas"])
         components["schemas"].pop("HTTPValidationError", None)
         components["schemas"].pop("ValidationError", None)
         components["securitySchemes"] = {

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.openai import openai_content
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
@@ -85,6 +86,7 @@ async def _store(gateway: Gateway, principal: Principal, image: ImageFile) -> st
 @router.post(
     "/edits",
     summary="Edit images (OpenAI Images, synchronous)",
+    responses={200: openai_content("ImagesResponse", "The edited images")},
     openapi_extra={"requestBody": EDIT_BODY},
 )
 async def edit_images(

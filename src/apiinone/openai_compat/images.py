@@ -34,6 +34,7 @@ from sqlalchemy import Row
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.catalog import ModelSpec
 from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
@@ -131,7 +132,12 @@ async def images_answer(
     )
 
 
-@router.post("/generations", summary="Create images (OpenAI Images, synchronous)")
+@router.post(
+    "/generations",
+    summary="Create images (OpenAI Images, synchronous)",
+    responses={200: openai_content("ImagesResponse", "The images")},
+    openapi_extra=openai_body("CreateImageRequest"),
+)
 async def create_images(
     body: JSONBody, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

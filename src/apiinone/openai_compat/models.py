@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.openai import openai_content
 from apiinone.catalog import ModelSpec
 from apiinone.errors import NotFound
 from apiinone.openai_compat.anthropic_models import (
@@ -42,7 +43,11 @@ def model_object(model: ModelSpec) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="List models (OpenAI shape)")
+@router.get(
+    "",
+    summary="List models (OpenAI shape)",
+    responses={200: openai_content("ListModelsResponse", "The models this key may use")},
+)
 async def list_models(
     request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -56,7 +61,11 @@ async def list_models(
     return FastJSON({"object": "list", "data": data})
 
 
-@router.get("/{model_id:path}", summary="Retrieve a model (OpenAI shape)")
+@router.get(
+    "/{model_id:path}",
+    summary="Retrieve a model (OpenAI shape)",
+    responses={200: openai_content("Model", "The model")},
+)
 async def retrieve_model(
     model_id: str, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

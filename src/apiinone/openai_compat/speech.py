@@ -23,6 +23,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.shapes.openai import openai_body
 from apiinone.catalog import ModelSpec
 from apiinone.errors import InvalidRequest, UpstreamError
 from apiinone.openai_compat.bodies import SpeechCreate, parse_body
@@ -61,7 +62,13 @@ def speech_body(model: ModelSpec, name: str, req: SpeechCreate) -> dict[str, Any
     "/speech",
     summary="Create speech (OpenAI speech, returns audio bytes)",
     response_class=Response,
-    responses={200: {"content": {"audio/mpeg": {}}, "description": "The audio."}},
+    responses={
+        200: {
+            "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The audio.",
+        }
+    },
+    openapi_extra=openai_body("CreateSpeechRequest"),
 )
 async def create_speech(
     body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep

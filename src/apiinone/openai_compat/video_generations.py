@@ -15,6 +15,8 @@ from fastapi import APIRouter, Path, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.envelope import answers
+from apiinone.api.shapes.openai import VideoGeneration, VideoGenerationCreated
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT, generation_object, load_video
 from apiinone.tasks.submit import create_task
 
@@ -25,7 +27,11 @@ router = APIRouter(prefix="/v1/video/generations", tags=["openai"])
 TaskId = Annotated[str, Path(max_length=64)]
 
 
-@router.post("", summary="Submit a video generation (OneKeyModel shape)")
+@router.post(
+    "",
+    summary="Submit a video generation (OneKeyModel shape)",
+    responses=answers(VideoGenerationCreated),
+)
 async def create_generation(
     body: JSONBody, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -34,7 +40,11 @@ async def create_generation(
     return FastJSON({key: obj[key] for key in ("id", "status", "created_at")})
 
 
-@router.get("/{task_id}", summary="Poll a video generation (OneKeyModel shape)")
+@router.get(
+    "/{task_id}",
+    summary="Poll a video generation (OneKeyModel shape)",
+    responses=answers(VideoGeneration),
+)
 async def get_generation(
     task_id: TaskId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

@@ -25,6 +25,7 @@ from starlette.formparsers import MultiPartException
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, json_body
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.openai_compat.bodies import parse_body
 from apiinone.openai_compat.config import POLL_AFTER_MS
@@ -79,7 +80,12 @@ async def not_offered(action: Annotated[str, Path(max_length=40)], _: CurrentPri
     raise NotFound(f"No route POST /v1/videos/{action}")
 
 
-@router.post("/{video_id}/remix", summary="Remix a completed video (OpenAI Videos)")
+@router.post(
+    "/{video_id}/remix",
+    summary="Remix a completed video (OpenAI Videos)",
+    responses={200: openai_content("VideoResource", "The remix, queued")},
+    openapi_extra=openai_body("CreateVideoRemixBody", "CreateVideoRemixBody", form=True),
+)
 async def remix_video(
     video_id: VideoId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

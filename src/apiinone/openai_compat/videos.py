@@ -28,6 +28,7 @@ from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.catalog import ModelSpec
 from apiinone.db.engine import now_ms
 from apiinone.errors import InvalidRequest, NotFound
@@ -66,6 +67,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 VideoId = Annotated[str, Path(max_length=64)]
+BINARY = {"type": "string", "format": "binary"}
 
 
 def first_frame_param(model: ModelSpec) -> str | None:
@@ -97,7 +99,12 @@ def _video_response(obj: dict[str, Any], status_code: int = 200) -> FastJSON:
     )
 
 
-@router.post("", summary="Create a video (OpenAI Videos; JSON or multipart)")
+@router.post(
+    "",
+    summary="Create a video (OpenAI Videos; JSON or multipart)",
+    responses={200: openai_content("VideoResource", "The new video, queued")},
+    openapi_extra=openai_body("CreateVideoJsonBody", "CreateVideoMultipartBody"),
+)
 async def create_video(
     request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -115,7 +122,11 @@ async def create_video(
     return _video_response(video_object(row, gateway.settings.file_retention_hours * 3600))
 
 
-@router.get("", summary="List videos (OpenAI Videos; cursor pages)")
+@router.get(
+    "",
+    summary="List videos (OpenAI Videos; cursor pages)",
+    responses={200: openai_content("VideoListResource", "A page of videos")},
+)
 async def list_all(
     principal: CurrentPrincipal,
     gateway: GatewayDep,
@@ -139,7 +150,11 @@ async def list_all(
     )
 
 
-@router.get("/{video_id}", summary="Retrieve a video (OpenAI Videos)")
+@router.get(
+    "/{video_id}",
+    summary="Retrieve a video (OpenAI Videos)",
+    responses={200: openai_content("VideoResource", "The video")},
+)
 async def retrieve_video(
     video_id: VideoId, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -147,7 +162,11 @@ async def retrieve_video(
     return _video_response(video_object(row, gateway.settings.file_retention_hours * 3600))
 
 
-@router.delete("/{video_id}", summary="Delete a video's files (OpenAI Videos)")
+@router.delete(
+    "/{video_id}",
+    summary="Delete a video's files (OpenAI Videos)",
+    responses={200: openai_content("DeletedVideoResource", "The video was deleted")},
+)
 async def remove_video(
     video_id: VideoId, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -168,7 +187,7 @@ async def remove_video(
     response_class=StreamingResponse,
     responses={
         200: {
-            "content": {"video/mp4": {}, "image/jpeg": {}},
+            "content": {"video/mp4": {"schema": BINARY}, "image/jpeg": {"schema": BINARY}},
             "description": "The MP4 bytes, or a JPEG for thumbnail and spritesheet.",
         }
     },

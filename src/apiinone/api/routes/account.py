@@ -14,6 +14,8 @@ from sqlalchemy import and_, select
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.params import EpochMsFrom, EpochMsUntil, ascii_int
 from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.api.shapes.account import AccountData, LedgerEntry
+from apiinone.api.shapes.envelope import Page, enveloped
 from apiinone.auth.accounts import get_account
 from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.billing.ledger import get_wallet
@@ -24,7 +26,7 @@ from apiinone.webhooks.secrets import ensure_secret
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
 
-@router.get("/account")
+@router.get("/account", responses=enveloped(AccountData))
 async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     async with gateway.db.read() as conn:
         account = await get_account(conn, principal.account_id)
@@ -91,7 +93,7 @@ def _cursor(value: str | None) -> int | None:
     return after
 
 
-@router.get("/usage")
+@router.get("/usage", responses=enveloped(Page[LedgerEntry]))
 async def usage(
     principal: CurrentPrincipal,
     gateway: GatewayDep,

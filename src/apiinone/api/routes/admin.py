@@ -10,6 +10,15 @@ from apiinone.api.deps import AdminPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.routes.keys import issue_key
 from apiinone.api.schemas import AccountCreate, AccountUpdate, CreditAdjust, KeyCreate
+from apiinone.api.shapes.admin import (
+    AccountCreated,
+    AccountDetail,
+    AccountPublic,
+    ChannelList,
+    Credits,
+)
+from apiinone.api.shapes.envelope import Items, Page, enveloped
+from apiinone.api.shapes.keys import KeyCreated, KeyPublic, KeyRevoked
 from apiinone.audit import Actor, record
 from apiinone.auth.accounts import create_account, get_account, list_accounts, set_disabled
 from apiinone.auth.keys import KeyLimits, create_key, get_key, list_keys, revoke_key
@@ -21,7 +30,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 AccountId = Annotated[str, Path(max_length=40)]
 
 
-@router.post("/accounts", status_code=201)
+@router.post("/accounts", status_code=201, responses=enveloped(AccountCreated, 201))
 async def admin_create_account(
     body: AccountCreate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -53,7 +62,7 @@ async def admin_create_account(
     return envelope(data, status_code=201)
 
 
-@router.get("/accounts")
+@router.get("/accounts", responses=enveloped(Page[AccountPublic]))
 async def admin_list_accounts(
     _admin: AdminPrincipal,
     gateway: GatewayDep,
@@ -71,7 +80,7 @@ async def admin_list_accounts(
     )
 
 
-@router.get("/accounts/{account_id}")
+@router.get("/accounts/{account_id}", responses=enveloped(AccountDetail))
 async def admin_get_account(
     account_id: AccountId, _admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -88,7 +97,7 @@ async def admin_get_account(
     )
 
 
-@router.patch("/accounts/{account_id}")
+@router.patch("/accounts/{account_id}", responses=enveloped(AccountPublic))
 async def admin_update_account(
     account_id: AccountId, body: AccountUpdate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -108,7 +117,7 @@ async def admin_update_account(
     return envelope(account.public())
 
 
-@router.post("/accounts/{account_id}/credits")
+@router.post("/accounts/{account_id}/credits", responses=enveloped(Credits))
 async def admin_adjust_credits(
     account_id: AccountId, body: CreditAdjust, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -133,7 +142,7 @@ async def admin_adjust_credits(
     return envelope({"account_id": account_id, "mode": body.mode, "balance": balance})
 
 
-@router.get("/accounts/{account_id}/keys")
+@router.get("/accounts/{account_id}/keys", responses=enveloped(Items[KeyPublic]))
 async def admin_list_keys(
     account_id: AccountId, _admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -143,14 +152,14 @@ async def admin_list_keys(
     return envelope({"items": [k.public() for k in keys]})
 
 
-@router.post("/accounts/{account_id}/keys", status_code=201)
+@router.post("/accounts/{account_id}/keys", status_code=201, responses=enveloped(KeyCreated, 201))
 async def admin_create_key(
     account_id: AccountId, body: KeyCreate, admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
     return await issue_key(gateway, account_id, body, admin, audit=Actor("api", admin.account_id))
 
 
-@router.delete("/keys/{key_id}")
+@router.delete("/keys/{key_id}", responses=enveloped(KeyRevoked))
 async def admin_revoke_key(
     key_id: Annotated[str, Path(max_length=40)], admin: AdminPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -169,7 +178,7 @@ async def admin_revoke_key(
     return envelope({**info.public(), "account_id": info.account_id})
 
 
-@router.get("/channels")
+@router.get("/channels", responses=enveloped(ChannelList))
 async def admin_channels(_admin: AdminPrincipal, gateway: GatewayDep) -> FastJSON:
     """Every provider channel with its circuit state (credentials are never shown)."""
     router = gateway.providers

@@ -12,33 +12,37 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.chat.service import run_chat
 
 router = APIRouter(tags=["chat"])
 
 CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "A chat.completion object, or with `stream: true` Server-Sent Events of "
+    200: openai_content(
+        "CreateChatCompletionResponse",
+        "A chat.completion object, or with `stream: true` Server-Sent Events of "
         "chat.completion.chunk objects ending with `data: [DONE]`",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "text/event-stream": {"schema": {"type": "string"}},
-        },
-    }
+        stream=True,
+    )
 }
+CHAT_BODY = openai_body("CreateChatCompletionRequest")
 
 
 @router.post(
     "/api/v1/chat/completions",
     summary="Chat completion (OpenAI-compatible)",
     responses=CHAT_RESPONSES,
+    openapi_extra=CHAT_BODY,
 )
 async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
     return await run_chat(gateway, principal, body)
 
 
 @router.post(
-    "/v1/chat/completions", summary="Chat completion (OpenAI-compatible)", responses=CHAT_RESPONSES
+    "/v1/chat/completions",
+    summary="Chat completion (OpenAI-compatible)",
+    responses=CHAT_RESPONSES,
+    openapi_extra=CHAT_BODY,
 )
 async def chat_openai(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
     return await run_chat(gateway, principal, body)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.envelope import Envelope, enveloped
+from apiinone.api.shapes.tasks import Task, TaskCreated, TimestampedLyrics
 from apiinone.tasks.control import wait_for_terminal
 from apiinone.tasks.render import created_envelope_data, ignored_params, task_object
 from apiinone.tasks.states import Status
@@ -34,6 +36,7 @@ LYRICS_WAIT_SECONDS = 20.0
 
 TASK_CREATED: dict[int | str, dict[str, Any]] = {
     202: {
+        "model": Envelope[TaskCreated],
         "description": "The task was accepted; poll GET /api/v1/tasks/{task_id}. `warnings` "
         "names the request's fields the model does not take, which were ignored.",
         "headers": {
@@ -83,7 +86,18 @@ for _path, _summary in ASYNC_ENDPOINTS.items():
     )
 
 
-@router.post(LYRICS, summary="Timestamped lyrics of a Suno clip", status_code=200)
+LYRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **enveloped(TimestampedLyrics | Task, 200, "The lyrics, or the task that failed"),
+    **enveloped(TaskCreated, 202, "Not ready within 20 s: poll the task"),
+}
+
+
+@router.post(
+    LYRICS,
+    summary="Timestamped lyrics of a Suno clip",
+    status_code=200,
+    responses=LYRICS_RESPONSES,
+)
 async def timestamped_lyrics(
     request: Request, body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

@@ -8,16 +8,23 @@ from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.envelope import answers
+from apiinone.api.shapes.ops import Health, Ready
 
 router = APIRouter(tags=["ops"])
 
+SERVICE_UNAVAILABLE = {
+    "description": "service_unavailable: the database is not reachable",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 
-@router.get("/healthz")
+
+@router.get("/healthz", responses=answers(Health))
 async def healthz() -> FastJSON:
     return FastJSON({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={**answers(Ready), 503: SERVICE_UNAVAILABLE})
 async def readyz(gateway: GatewayDep) -> FastJSON:
     if await gateway.db.ping():
         return FastJSON({"status": "ready", "database": "ok"})

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Path
 from apiinone.api.deps import FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
+from apiinone.api.shapes.envelope import Items, enveloped
+from apiinone.api.shapes.keys import KeyCreated, KeyPublic, KeyRotated
 from apiinone.audit import Actor, record
 from apiinone.auth.keys import (
     KeyInfo,
@@ -43,7 +45,7 @@ def check_models(gateway: Gateway, models: list[str] | None) -> tuple[str, ...] 
     return tuple(dict.fromkeys(slugs))
 
 
-@router.get("")
+@router.get("", responses=enveloped(Items[KeyPublic]))
 async def list_my_keys(principal: Manager, gateway: GatewayDep) -> FastJSON:
     keys = await list_keys(gateway.db, principal.account_id)
     return envelope({"items": [k.public() for k in keys]})
@@ -83,12 +85,12 @@ def _key_state(info: KeyInfo) -> dict[str, Any]:
     return {"account_id": info.account_id, **{k: public[k] for k in keep}}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=enveloped(KeyCreated, 201))
 async def create_my_key(body: KeyCreate, principal: Manager, gateway: GatewayDep) -> FastJSON:
     return await issue_key(gateway, principal.account_id, body, principal)
 
 
-@router.patch("/{key_id}")
+@router.patch("/{key_id}", responses=enveloped(KeyPublic))
 async def update_my_key(
     key_id: KeyId, body: KeyUpdate, principal: Manager, gateway: GatewayDep
 ) -> FastJSON:
@@ -103,7 +105,7 @@ async def update_my_key(
     return envelope(info.public())
 
 
-@router.post("/{key_id}/rotate", status_code=201)
+@router.post("/{key_id}/rotate", status_code=201, responses=enveloped(KeyRotated, 201))
 async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
     new, raw, old = await rotate_key(
         gateway.db,
@@ -116,7 +118,7 @@ async def rotate_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) 
     return envelope({**new.public(), "key": raw, "replaces": old.public()}, status_code=201)
 
 
-@router.delete("/{key_id}")
+@router.delete("/{key_id}", responses=enveloped(KeyPublic))
 async def revoke_my_key(key_id: KeyId, principal: Manager, gateway: GatewayDep) -> FastJSON:
     info = await revoke_key(gateway.db, principal.account_id, key_id)
     await gateway.key_changed(info.key_hash)

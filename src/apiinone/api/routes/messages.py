@@ -14,22 +14,14 @@ from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON
+from apiinone.api.shapes.anthropic import CountTokensRequest, Message, MessageCreate, TokenCount
+from apiinone.api.shapes.bodies import read_as
+from apiinone.api.shapes.envelope import answers
 from apiinone.messages.service import count_tokens, run_messages
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
-ANTHROPIC_ERROR: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "error"],
-    "properties": {
-        "type": {"const": "error"},
-        "error": {
-            "type": "object",
-            "required": ["type", "message"],
-            "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
-        },
-    },
-}
+ANTHROPIC_ERROR: dict[str, Any] = {"$ref": "#/components/schemas/AnthropicError"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {
         "description": "An error in Anthropic's shape",
@@ -39,33 +31,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 MESSAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
+        "model": Message,
         "description": "A message object, or with `stream: true` Anthropic's Server-Sent Events "
         "(message_start ... message_stop)",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "text/event-stream": {"schema": {"type": "string"}},
-        },
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     **ERRORS,
 }
 COUNT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The input tokens",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["input_tokens"],
-                    "properties": {"input_tokens": {"type": "integer"}},
-                }
-            }
-        },
-    },
+    **answers(TokenCount, 200, "The input tokens"),
     **ERRORS,
 }
 
 
-@router.post("", summary="Create a message (Anthropic-compatible)", responses=MESSAGE_RESPONSES)
+@router.post(
+    "",
+    summary="Create a message (Anthropic-compatible)",
+    responses=MESSAGE_RESPONSES,
+    openapi_extra=read_as(MessageCreate),
+)
 async def create_message(
     body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> Response:
@@ -76,6 +60,7 @@ async def create_message(
     "/count_tokens",
     summary="Count a message's input tokens (Anthropic-compatible)",
     responses=COUNT_RESPONSES,
+    openapi_extra=read_as(CountTokensRequest),
 )
 async def count_message_tokens(
     body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.catalog import ModelDetail, ModelList
+from apiinone.api.shapes.envelope import enveloped
 from apiinone.catalog import ModelSpec, list_item, public_model
 from apiinone.catalog.routing import mode_axis, route_keys, variant_axis
 from apiinone.errors import NotFound
@@ -30,7 +32,7 @@ def _routes(gateway: Gateway, model: ModelSpec, *, test: bool) -> list[dict[str,
     ]
 
 
-@router.get("")
+@router.get("", responses=enveloped(ModelList))
 async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     test = principal.is_test
     items = []
@@ -48,7 +50,7 @@ async def list_models(principal: CurrentPrincipal, gateway: GatewayDep) -> FastJ
     )
 
 
-@router.get("/{slug:path}")
+@router.get("/{slug:path}", responses=enveloped(ModelDetail))
 async def get_model(slug: str, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     resolved = gateway.catalog.get(slug) if len(slug) <= 200 else None
     if resolved is None or not principal.allows_model(resolved.model.slug):

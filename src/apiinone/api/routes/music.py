@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.envelope import SunoEnvelope, answers, enveloped
+from apiinone.api.shapes.music import CoverStatus, MusicFeed, UploadCoverStatus
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.tasks.control import load_task
 from apiinone.tasks.render import task_object
@@ -71,7 +73,7 @@ def _base(request: Request, gateway: Any) -> str:
     return gateway.settings.public_base_url or str(request.base_url)
 
 
-@router.get("/feed")
+@router.get("/feed", responses=enveloped(MusicFeed))
 async def feed(
     task_id: TaskIdQuery, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -99,7 +101,7 @@ async def feed(
     )
 
 
-@router.get("/cover/status")
+@router.get("/cover/status", responses=answers(SunoEnvelope[CoverStatus]))
 async def cover_status(
     task_id: TaskIdQuery, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -120,7 +122,7 @@ async def cover_status(
     )
 
 
-@router.get("/upload-cover/status")
+@router.get("/upload-cover/status", responses=enveloped(UploadCoverStatus))
 async def upload_cover_status(
     task_id: TaskIdQuery, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

@@ -8,6 +8,9 @@ from fastapi import APIRouter
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.bodies import read_as
+from apiinone.api.shapes.catalog import Quote, QuoteRequest
+from apiinone.api.shapes.envelope import enveloped
 from apiinone.auth.principal import Principal
 from apiinone.catalog import price_request, validate_request
 from apiinone.catalog.routing import route_of
@@ -23,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["quotes"])
 CHAT_PATHS = ("/api/v1/chat/completions", "/v1/chat/completions")
 
 
-@router.post("/quotes")
+@router.post("/quotes", responses=enveloped(Quote), openapi_extra=read_as(QuoteRequest))
 async def quote(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
     path = body.get("path")
     request = body.get("body")

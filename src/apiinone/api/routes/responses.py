@@ -9,20 +9,20 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.shapes.envelope import answers
+from apiinone.api.shapes.openai import ResponseDeleted, openai_body, openai_content
 from apiinone.responses.service import run_responses
 from apiinone.responses.store import delete_response, load_response
 
 router = APIRouter(tags=["responses"])
 
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "A response object, or with `stream: true` Server-Sent Events of the "
-        "typed Responses stream events",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "text/event-stream": {"schema": {"type": "string"}},
-        },
-    }
+    200: openai_content(
+        "Response",
+        "A response object, or with `stream: true` Server-Sent Events of the typed Responses "
+        "stream events",
+        stream=True,
+    )
 }
 
 
@@ -32,17 +32,28 @@ for prefix in ("/v1", "/api/v1"):
         f"{prefix}/responses",
         summary="Create a response (OpenAI Responses API)",
         responses=CREATE_RESPONSES,
+        openapi_extra=openai_body("CreateResponse"),
     )
     async def create(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
         return await run_responses(gateway, principal, body)
 
-    @router.get(f"{prefix}/responses/{{response_id}}", summary="Retrieve a stored response")
+    @router.get(
+        f"{prefix}/responses/{{response_id}}",
+        summary="Retrieve a stored response",
+        response_model=None,
+        responses={200: openai_content("Response", "The stored response object")},
+    )
     async def retrieve(
         response_id: str, principal: CurrentPrincipal, gateway: GatewayDep
     ) -> dict[str, Any]:
         return (await load_response(gateway, principal.account_id, response_id)).body
 
-    @router.delete(f"{prefix}/responses/{{response_id}}", summary="Delete a stored response")
+    @router.delete(
+        f"{prefix}/responses/{{response_id}}",
+        summary="Delete a stored response",
+        response_model=None,
+        responses=answers(ResponseDeleted),
+    )
     async def remove(
         response_id: str, principal: CurrentPrincipal, gateway: GatewayDep
     ) -> dict[str, Any]:
@@ -52,6 +63,8 @@ for prefix in ("/v1", "/api/v1"):
     @router.get(
         f"{prefix}/responses/{{response_id}}/input_items",
         summary="The input items of a stored response",
+        response_model=None,
+        responses={200: openai_content("ResponseItemList", "The response's input items")},
     )
     async def input_items(
         response_id: str,

@@ -14,6 +14,8 @@ from starlette.responses import StreamingResponse
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.params import ascii_int
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.envelope import Page, enveloped
+from apiinone.api.shapes.tasks import Task
 from apiinone.errors import InvalidRequest
 from apiinone.tasks import store
 from apiinone.tasks.control import cancel_task, load_task
@@ -60,7 +62,7 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
         ) from exc
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", responses=enveloped(Task))
 async def get_task(
     task_id: TaskId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -68,7 +70,7 @@ async def get_task(
     return envelope(task_object(row, _base(request)))
 
 
-@router.get("")
+@router.get("", responses=enveloped(Page[Task]))
 async def list_tasks(
     request: Request,
     principal: CurrentPrincipal,
@@ -109,7 +111,7 @@ async def list_tasks(
     )
 
 
-@router.post("/{task_id}/cancel")
+@router.post("/{task_id}/cancel", responses=enveloped(Task))
 async def cancel(
     task_id: TaskId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

@@ -19,6 +19,8 @@ from starlette.formparsers import MultiPartException
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, parse_json_object
 from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.api.shapes.envelope import enveloped
+from apiinone.api.shapes.uploads import Upload
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.net.fetch import MEDIA_TYPES, accepted_type, fetch_input
 from apiinone.net.sniff import extension_for
@@ -127,6 +129,7 @@ UPLOAD_BODY: dict[str, Any] = {
     "",
     status_code=201,
     response_model=None,
+    responses=enveloped(Upload, 201),
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def create_upload(
@@ -162,7 +165,7 @@ async def create_upload(
     )
 
 
-@router.get("/{upload_id}", response_model=None)
+@router.get("/{upload_id}", response_model=None, responses=enveloped(Upload))
 async def read_upload(
     upload_id: UploadId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:

@@ -8,6 +8,9 @@ from fastapi import APIRouter, Path
 
 from apiinone.api.deps import CurrentPrincipal, FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
+from apiinone.api.shapes.account import WebhookSecret
+from apiinone.api.shapes.envelope import Items, enveloped
+from apiinone.api.shapes.tasks import Delivery, Redelivery
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.secrets import ensure_secret, rotate_secret
 from apiinone.webhooks.store import requeue_delivery
@@ -18,7 +21,7 @@ TaskId = Annotated[str, Path(max_length=64)]
 DeliveryId = Annotated[str, Path(max_length=64)]
 
 
-@router.get("/tasks/{task_id}/webhooks")
+@router.get("/tasks/{task_id}/webhooks", responses=enveloped(Items[Delivery]))
 async def list_deliveries(
     task_id: TaskId, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -27,7 +30,11 @@ async def list_deliveries(
     return envelope({"items": items})
 
 
-@router.post("/tasks/{task_id}/webhooks/{delivery_id}/redeliver", status_code=202)
+@router.post(
+    "/tasks/{task_id}/webhooks/{delivery_id}/redeliver",
+    status_code=202,
+    responses=enveloped(Redelivery, 202),
+)
 async def redeliver(
     task_id: TaskId, delivery_id: DeliveryId, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> FastJSON:
@@ -39,7 +46,7 @@ async def redeliver(
     return envelope({"id": delivery_id, "status": status.value}, status_code=202)
 
 
-@router.get("/account/webhook-secret")
+@router.get("/account/webhook-secret", responses=enveloped(WebhookSecret))
 async def read_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDep) -> FastJSON:
     """The secret that signs this account's webhooks (created on first read). Restricted and
     test keys get 403: whoever holds the secret can sign deliveries as this gateway."""
@@ -48,7 +55,7 @@ async def read_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDe
     )
 
 
-@router.post("/account/webhook-secret/rotate")
+@router.post("/account/webhook-secret/rotate", responses=enveloped(WebhookSecret))
 async def rotate_webhook_secret(principal: FullAccessPrincipal, gateway: GatewayDep) -> FastJSON:
     """A new secret; deliveries signed from now on use it."""
     return envelope(
