@@ -10,7 +10,7 @@ from pathlib import Path
 
 from apiinone.tasks import store
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
-from apiinone.tasks.submit_sql import insert_task_steps
+from apiinone.tasks.submit_sql import insert_tasks_steps
 from tests.support import pg
 from tests.support.db import new_account, open_db
 from tests.support.tasks import task_values
@@ -26,9 +26,10 @@ async def test_point_reads_see_commits_and_answer_like_the_query(tmp_path: Path)
         assert reads is not None
         account = await new_account(db, credits=10)
         assert await reads.row(SELECT_OWNED, ("task_none", account)) is None
-        made: TaskRow = await db.run_steps(
-            partial(insert_task_steps, cap=0, values=task_values(account))
+        submitted = await db.run_steps(
+            partial(insert_tasks_steps, cap=0, group=[task_values(account)])
         )
+        made = submitted.rows[0]
         # Committed by another connection: the pool's next read sees it.
         rows = await asyncio.gather(
             *(reads.row(SELECT_OWNED, (made.id, account)) for _ in range(40))
@@ -38,7 +39,7 @@ async def test_point_reads_see_commits_and_answer_like_the_query(tmp_path: Path)
         async with db.read() as conn:
             queried = await store.get_task(conn, made.id, account)
         assert queried is not None
-        assert TaskRow(*rows[0]) == TaskRow(*(queried._mapping[f] for f in TaskRow._fields))
+        assert TaskRow(*rows[0]) == queried == made
         # Forty reads at once queued for the pool's few connections rather than opening more.
         assert reads._pool.get_size() <= reads.size
     finally:

@@ -16,7 +16,7 @@ from apiinone.ids import new_id
 
 def task_values(account_id: str, *, price: int = 3) -> dict[str, Any]:
     """A queued sandbox image task's row, as ``submit.create_task`` builds it, for
-    ``tasks.submit_sql.insert_task_steps``."""
+    ``tasks.submit_sql.insert_tasks_steps``."""
     now = now_ms()
     return {
         "id": new_id("task", 18),

@@ -1,4 +1,5 @@
-"""The typed task row of the SQL steps names every column of the table, in order."""
+"""The tasks table is built from the typed task row: every column, in order, nullable where
+the row says `| None`."""
 
 from apiinone.db.tables import tasks
 from apiinone.tasks.rows import COLUMNS, TaskRow

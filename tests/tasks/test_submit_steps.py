@@ -16,7 +16,7 @@ from apiinone.db.steps import Steps
 from apiinone.db.tables import holds, tasks
 from apiinone.errors import TooManyTasks
 from apiinone.tasks.rows import TaskRow
-from apiinone.tasks.submit_sql import insert_task_steps
+from apiinone.tasks.submit_sql import insert_tasks_steps
 from tests.support.db import new_account, open_db, wallet_state
 from tests.support.tasks import task_values
 
@@ -35,12 +35,12 @@ async def test_two_writers_admit_exactly_the_cap(tmp_path: Path) -> None:
 
         async def submit(db: Database) -> TaskRow | None:
             try:
-                row: TaskRow = await db.run_steps(
-                    partial(insert_task_steps, cap=CAP, values=task_values(account, price=PRICE))
+                submitted = await db.run_steps(
+                    partial(insert_tasks_steps, cap=CAP, group=[task_values(account, price=PRICE)])
                 )
             except TooManyTasks:
                 return None
-            return row
+            return submitted.rows[0]
 
         for db in (first, second):  # both writers connected, so their batches overlap
             await db.run_steps(_noop)

@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from apiinone.billing.holds import CHAT_HOLD_PREFIX, HoldBook, release_stale_chat_holds
 from apiinone.db.engine import now_ms
-from apiinone.db.steps import Steps
+from apiinone.db.steps import StepsOf
 from apiinone.db.tables import hold_leases, holds
 
 __all__ = ["HoldLease", "LapsedHolds", "lapsed_holds", "release_lapsed"]
@@ -58,15 +58,15 @@ _RETIRE = "DELETE FROM hold_leases WHERE owner = ?"
 LapsedHolds = dict[str, list[str]]  # owner -> its open chat holds
 
 
-def _renew_steps(owner: str, label: str, until: int) -> Steps:
+def _renew_steps(owner: str, label: str, until: int) -> StepsOf[None]:
     yield _RENEW, (owner, label, until)
 
 
-def _forget_steps(owner: str, before: int) -> Steps:
+def _forget_steps(owner: str, before: int) -> StepsOf[None]:
     yield _FORGET, (owner, before)
 
 
-def _retire_steps(owner: str) -> Steps:
+def _retire_steps(owner: str) -> StepsOf[None]:
     yield _RETIRE, (owner,)
 
 

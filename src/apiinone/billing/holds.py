@@ -1,9 +1,10 @@
 """Holds for work done while a client waits (chat): taken before the call, settled after.
 
-``HoldBook`` is what the request path uses. It writes through a group writer — on a SQLite
-file ``db/group_writer.py``, on PostgreSQL ``db/pg_group_writer.py`` — so every hold and
-settlement queued together shares one commit; an in-memory SQLite database (tests) goes
-through ``ledger.py``, one transaction each. All write the same rows.
+``HoldBook`` is what the request path uses. Its holds and settlements are the steps of
+``ledger_sql.py``, written through a group writer — on a SQLite file ``db/group_writer.py``,
+on PostgreSQL ``db/pg_group_writer.py`` — so every hold and settlement queued together
+shares one commit; an in-memory SQLite database (tests) runs the same steps in a transaction
+of its own each (``Database.run_steps``).
 
 A caller cancelled while its hold is being written (the client went away) does not leave
 the hold behind: once written, it is released in the background.
@@ -26,12 +27,11 @@ from functools import partial
 
 from sqlalchemy import and_, exists, or_, select
 
-from apiinone.billing.ledger import HoldResult, capture, hold, release
-from apiinone.billing.ledger_sql import hold_steps, settle_steps
+from apiinone.billing.ledger_sql import HoldResult, hold_steps, settle_steps
 from apiinone.db.engine import Database
 from apiinone.db.group_writer import GroupWriter
 from apiinone.db.pg_group_writer import PgGroupWriter
-from apiinone.db.steps import Steps, run_connection
+from apiinone.db.steps import StepsOf
 from apiinone.db.tables import hold_leases, holds
 
 __all__ = ["CHAT_HOLD_PREFIX", "HoldBook", "new_owner", "release_stale_chat_holds"]
@@ -97,29 +97,21 @@ class HoldBook:
         """Capture ``spend`` of the hold and return the rest; ``spend == 0`` releases it all.
         Any process's hold (the sweep of lapsed leases releases others'). False when it was
         settled already."""
+        settle = partial(settle_steps, hold_id, spend)
         if self.writer is not None:
-            settled: bool = await self.writer.run_steps(partial(settle_steps, hold_id, spend))
+            settled = await self.writer.run_steps(settle)
         else:
-            async with self.db.write() as conn:
-                if spend > 0:
-                    settled = await capture(conn, hold_id, spend)
-                else:
-                    settled = await release(conn, hold_id)
+            settled = await self.db.run_steps(settle)
         self.open.discard(hold_id)  # kept when the write failed: the hold may still be open
         return settled
 
-    async def _hold(self, op: partial[Steps]) -> HoldResult:
+    async def _hold(self, op: partial[StepsOf[HoldResult]]) -> HoldResult:
         if self.renew_lease is not None and time.time() * 1000 > self.lease_due:
             await self._catch_up()
         if self.writer is not None:
-            held: HoldResult = await self.writer.run_steps(op)
+            held = await self.writer.run_steps(op)
         else:
-            async with self.db.write() as conn:
-                if op.keywords.get("minimum") is not None:
-                    held = await run_connection(conn, op())
-                else:
-                    fixed = {k: v for k, v in op.keywords.items() if k != "minimum"}
-                    held = await hold(conn, **fixed)
+            held = await self.db.run_steps(op)
         self.open.add(held.hold_id)
         return held
 

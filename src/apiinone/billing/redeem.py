@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import Row, Select, and_, func, insert, or_, select, update
 
 from apiinone.billing.ledger import adjust
 from apiinone.db.engine import Database, now_ms
@@ -146,7 +146,7 @@ async def create_batch(
     return batch, codes
 
 
-def _batch_query() -> Any:
+def _batch_query() -> Select[Any]:
     redeemed = (
         select(func.count())
         .where(

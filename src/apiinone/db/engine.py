@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from apiinone.db.group_writer import GroupWriter
     from apiinone.db.pg_group_writer import PgGroupWriter
     from apiinone.db.pg_reads import PgPointReads
-    from apiinone.db.steps import Steps
+    from apiinone.db.steps import StepsOf
 
 __all__ = ["Database", "now_ms"]
+
+T = TypeVar("T")
 
 
 def now_ms() -> int:
@@ -107,7 +109,7 @@ class Database:
             async with conn.begin():
                 yield conn
 
-    async def run_steps(self, make: Callable[[], Steps]) -> Any:
+    async def run_steps(self, make: Callable[[], StepsOf[T]]) -> T:
         """One operation of SQL steps (``db/steps.py``) as its own atomic unit: in the next
         group-commit batch, or (an in-memory SQLite database) in a transaction of its own.
         Its value once committed; an operation that raises leaves nothing behind."""

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from apiinone.db.steps import Steps, deliver, run_sqlite
+from apiinone.db.steps import StepsOf, deliver, run_sqlite
 
 __all__ = ["GroupWriter", "ReadBusy"]
 
@@ -112,7 +112,7 @@ class GroupWriter:
             raise
         return row
 
-    async def run_steps(self, make: Callable[[], Steps]) -> Any:
+    async def run_steps(self, make: Callable[[], StepsOf[T]]) -> T:
         """Run the steps ``make()`` gives (``db/steps.py``) in the next batch."""
         return await self.run(lambda cur: run_sqlite(cur, make()))
 

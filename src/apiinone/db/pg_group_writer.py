@@ -16,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
-from apiinone.db.steps import Steps, deliver, run_asyncpg, run_batch_asyncpg
+from apiinone.db.steps import Steps, StepsOf, deliver, run_asyncpg, run_batch_asyncpg
 
 __all__ = ["PgGroupWriter"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Outcome = tuple[bool, Any]
 _RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 _LINK_LOST = (OSError, asyncpg.exceptions.InterfaceError)
@@ -44,12 +45,12 @@ class PgGroupWriter:
         self.operations = 0
         self.pipelined = 0  # operations whose first statement went in a pipelined round trip
 
-    async def run_steps(self, make: Callable[[], Steps]) -> Any:
+    async def run_steps(self, make: Callable[[], StepsOf[T]]) -> T:
         """Run the steps ``make()`` gives in the next batch; the value once it committed."""
         if self._closed:
             raise RuntimeError("the group writer is closed")
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
+        future: asyncio.Future[T] = loop.create_future()
         self._pending.append((make, future))
         if self._drainer is None:
             self._drainer = loop.create_task(self._drain())

@@ -22,22 +22,29 @@ import asyncio
 import sqlite3
 from collections.abc import Generator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "SKIPPED",
     "Many",
     "PgStep",
+    "Step",
     "Steps",
+    "StepsOf",
     "deliver",
     "pg_sql",
     "run_asyncpg",
     "run_batch_asyncpg",
     "run_connection",
     "run_sqlite",
+    "skip_fused",
 ]
 
-Steps = Generator[tuple[str, tuple[Any, ...]], Any, Any]
+T = TypeVar("T")
+Step = tuple[str, tuple[Any, ...]]
+# An operation whose value is a ``T`` (what a driver returns once it has run the steps).
+StepsOf = Generator[Step, Any, T]
+Steps = StepsOf[Any]
 
 
 class Many(tuple[str, tuple[Any, ...]]):
@@ -69,7 +76,23 @@ class _Skipped:
 SKIPPED: Any = _Skipped()
 
 
-def run_sqlite(cur: sqlite3.Cursor, steps: Steps) -> Any:
+def skip_fused(steps: StepsOf[T]) -> StepsOf[T]:
+    """The same operation with its ``PgStep`` statements sent back ``SKIPPED`` on any
+    database: its portable steps alone (what SQLite runs), to hold the fused statements to
+    them (``tests/billing/test_fused_steps.py``)."""
+    try:
+        step = next(steps)
+        while True:
+            if type(step) is PgStep:
+                step = steps.send(SKIPPED)
+                continue
+            step = steps.send((yield step))
+    except StopIteration as stop:
+        value: T = stop.value
+        return value
+
+
+def run_sqlite(cur: sqlite3.Cursor, steps: StepsOf[T]) -> T:
     try:
         step = next(steps)
         while True:
@@ -80,7 +103,8 @@ def run_sqlite(cur: sqlite3.Cursor, steps: Steps) -> Any:
             result = cur.execute(*step)
             step = steps.send(result.fetchall() if kind is Many else result.fetchone())
     except StopIteration as stop:
-        return stop.value
+        value: T = stop.value
+        return value
 
 
 @lru_cache(maxsize=512)
@@ -93,15 +117,16 @@ def pg_sql(sql: str) -> str:
     return out
 
 
-async def run_asyncpg(conn: Any, steps: Steps) -> Any:
+async def run_asyncpg(conn: Any, steps: StepsOf[T]) -> T:
     try:
         step = next(steps)
     except StopIteration as stop:
-        return stop.value
+        value: T = stop.value
+        return value
     return await _go_on_asyncpg(conn, steps, step)
 
 
-async def _go_on_asyncpg(conn: Any, steps: Steps, step: tuple[str, tuple[Any, ...]]) -> Any:
+async def _go_on_asyncpg(conn: Any, steps: StepsOf[T], step: Step) -> T:
     """Run ``step`` and every one after it; the operation's value."""
     try:
         while True:
@@ -114,7 +139,8 @@ async def _go_on_asyncpg(conn: Any, steps: Steps, step: tuple[str, tuple[Any, ..
                 record = await conn.fetchrow(sql if kind is PgStep else pg_sql(sql), *params)
                 step = steps.send(None if record is None else tuple(record))
     except StopIteration as stop:
-        return stop.value
+        value: T = stop.value
+        return value
 
 
 async def run_batch_asyncpg(conn: Any, ops: Sequence[Steps]) -> tuple[list[Any], int]:
@@ -125,7 +151,7 @@ async def run_batch_asyncpg(conn: Any, ops: Sequence[Steps]) -> tuple[list[Any],
     statement at a time. The operations of a batch are concurrent (none waits on another),
     so this is an order they could have run in. An exception is the first one raised."""
     values: list[Any] = [None] * len(ops)
-    nexts: list[tuple[str, tuple[Any, ...]] | None] = [None] * len(ops)
+    nexts: list[Step | None] = [None] * len(ops)
     for index, op in enumerate(ops):
         try:
             nexts[index] = next(op)
@@ -154,7 +180,7 @@ async def run_batch_asyncpg(conn: Any, ops: Sequence[Steps]) -> tuple[list[Any],
     return values, pipelined
 
 
-async def run_connection(conn: Any, steps: Steps) -> Any:
+async def run_connection(conn: Any, steps: StepsOf[T]) -> T:
     """Drive ``steps`` on a SQLAlchemy ``AsyncConnection`` inside its transaction."""
     postgres = conn.dialect.name == "postgresql"
     try:
@@ -176,7 +202,8 @@ async def run_connection(conn: Any, steps: Steps) -> Any:
                 row = result.first()
                 step = steps.send(None if row is None else tuple(row))
     except StopIteration as stop:
-        return stop.value
+        value: T = stop.value
+        return value
 
 
 def deliver(

@@ -19,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from apiinone.db.task_row import task_columns
+
 __all__ = [
     "accounts",
     "api_keys",
@@ -163,51 +165,7 @@ ledger = Table(
 tasks = Table(
     "tasks",
     metadata,
-    Column("id", String(40), primary_key=True),
-    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
-    Column("key_id", String(40), nullable=True),
-    Column("mode", String(8), nullable=False),
-    Column("model", String(120), nullable=False),
-    Column("variant", String(120), nullable=True),
-    Column("endpoint", String(120), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("progress", Integer, nullable=True),
-    Column("price", BigInteger, nullable=False),
-    Column("hold_id", String(40), nullable=True),
-    Column("consumed_credits", BigInteger, nullable=False, default=0),
-    Column("error_code", String(40), nullable=True),
-    Column("error_message", Text, nullable=True),
-    Column("request", Text, nullable=False),
-    Column("params", Text, nullable=False),
-    Column("response", Text, nullable=True),
-    Column("result", Text, nullable=True),
-    Column("callback_url", String(2048), nullable=True),
-    Column("parent_task_id", String(40), nullable=True),
-    Column("provider", String(40), nullable=False),
-    Column("channel", String(80), nullable=True),
-    Column("upstream_id", String(200), nullable=True),
-    Column("upstream_state", Text, nullable=True),
-    Column("submit_state", String(12), nullable=True),
-    Column("lease_owner", String(64), nullable=True),
-    Column("lease_until", BigInteger, nullable=True),
-    Column("next_run_at", BigInteger, nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("deadline_at", BigInteger, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
-    Column("started_at", BigInteger, nullable=True),
-    Column("completed_at", BigInteger, nullable=True),
-    # A synchronous /v1 request's hash (key, path, body) on the tasks it made, while its
-    # answer is owed: a retry of it attaches to them (openai_compat/attach.py).
-    Column("request_fingerprint", String(64), nullable=True),
-    # OpenAI Videos: when the client deleted the video (its files go; the row and its ledger
-    # stay), and the video a remix was made from (openai_compat/video_store.py).
-    Column("deleted_at", BigInteger, nullable=True),
-    Column("remixed_from", String(40), nullable=True),
-    # What the submission ignored of the request, as a JSON list of sentences
-    # (catalog/field_lists.py); NULL when nothing was.
-    Column("warnings", Text, nullable=True),
+    *task_columns(),  # the one list of its columns: db/task_row.py
     Index("ix_tasks_due", "status", "next_run_at"),
     Index("ix_tasks_account", "account_id", "created_at"),
     Index("ix_tasks_account_status", "account_id", "status"),

@@ -30,7 +30,6 @@ import base64
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import Row
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.render import FastJSON
@@ -53,6 +52,7 @@ from apiinone.openai_compat.jobs import Answer, run_tasks
 from apiinone.openai_compat.resolve import resolve_model
 from apiinone.openai_compat.results import absolute, read_result, result_paths
 from apiinone.openai_compat.sizes import parse_size, size_params
+from apiinone.tasks.rows import TaskRow
 
 __all__ = ["IMAGE_ENDPOINT", "image_bodies", "images_answer", "router"]
 
@@ -94,7 +94,7 @@ def image_bodies(model: ModelSpec, name: str, req: ImageGenerationCreate) -> lis
 
 
 async def _image_data(
-    gateway: Gateway, rows: list[Row[Any]], n: int, as_b64: bool, base_url: str
+    gateway: Gateway, rows: list[TaskRow], n: int, as_b64: bool, base_url: str
 ) -> list[dict[str, str]]:
     paths = [path for row in rows for path in result_paths(row)][:n]
     if not as_b64:

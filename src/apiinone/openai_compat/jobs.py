@@ -20,14 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
-
 from apiinone.auth.principal import Principal
 from apiinone.errors import ServiceUnavailable, UpstreamError
 from apiinone.gateway import Gateway
 from apiinone.openai_compat.attach import ended_since_ms, fingerprint, forget
 from apiinone.openai_compat.config import RETRY_AFTER_SECONDS
 from apiinone.tasks.control import wait_for_terminal
+from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import ACTIVE, Status
 from apiinone.tasks.submit import create_tasks
 
@@ -53,7 +52,7 @@ class Answer:
         return {"X-Credits-Consumed": str(self.credits), "X-Task-Id": ",".join(self.task_ids)}
 
 
-def outcome(rows: Sequence[Row[Any]], seconds: float) -> list[Row[Any]]:
+def outcome(rows: Sequence[TaskRow], seconds: float) -> list[TaskRow]:
     running = [row.id for row in rows if row.status in ACTIVE]
     if running:
         ids = ", ".join(running)

@@ -6,20 +6,19 @@ of them); the files live in the gateway's blob store.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import orjson
-from sqlalchemy import Row
 
 from apiinone.errors import NotFound
 from apiinone.gateway import Gateway
 from apiinone.storage.files import StoredFile, absolute_url, get_file
+from apiinone.tasks.rows import TaskRow
 
 __all__ = ["absolute", "file_id_of", "open_result", "read_result", "result_paths"]
 
 
-def result_paths(row: Row[Any]) -> list[str]:
+def result_paths(row: TaskRow) -> list[str]:
     """The task's result paths, in the order the task produced them."""
     paths = orjson.loads(row.response) if row.response else []
     return [p for p in paths if isinstance(p, str)]

@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Row
 
 from apiinone.errors import NotFound
 from apiinone.gateway import Gateway
 from apiinone.openai_compat.results import absolute, result_paths
 from apiinone.openai_compat.sizes import video_size_of
 from apiinone.tasks.control import load_task
+from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
 
 __all__ = [
@@ -46,7 +46,7 @@ def _seconds(ms: int | None) -> int | None:
     return None if ms is None else int(ms) // 1000
 
 
-async def load_video(gateway: Gateway, account_id: str, video_id: str) -> Any:
+async def load_video(gateway: Gateway, account_id: str, video_id: str) -> TaskRow:
     """The caller's video task; any other task id is a 404, as a missing or deleted one is."""
     row = await load_task(gateway, account_id, video_id)
     if row.endpoint != VIDEO_ENDPOINT or row.deleted_at is not None:
@@ -54,7 +54,7 @@ async def load_video(gateway: Gateway, account_id: str, video_id: str) -> Any:
     return row
 
 
-def _error(row: Row[Any]) -> dict[str, str] | None:
+def _error(row: TaskRow) -> dict[str, str] | None:
     if row.status == Status.CANCELED.value:
         return {"code": "canceled", "message": row.error_message or "Canceled by the client"}
     if row.status == Status.FAILED.value:
@@ -65,7 +65,7 @@ def _error(row: Row[Any]) -> dict[str, str] | None:
     return None
 
 
-def video_object(row: Row[Any], retention_seconds: float) -> dict[str, Any]:
+def video_object(row: TaskRow, retention_seconds: float) -> dict[str, Any]:
     """The OpenAI Video object of a video task."""
     params = orjson.loads(row.params)
     request = orjson.loads(row.request)
@@ -93,7 +93,7 @@ def video_object(row: Row[Any], retention_seconds: float) -> dict[str, Any]:
     }
 
 
-def generation_object(row: Row[Any], base_url: str) -> dict[str, Any]:
+def generation_object(row: TaskRow, base_url: str) -> dict[str, Any]:
     """The OneKeyModel ``/v1/video/generations`` object of a video task."""
     status = Status(row.status)
     obj: dict[str, Any] = {

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import and_, or_, select, update
 
@@ -21,6 +21,7 @@ from apiinone.errors import NotFound
 from apiinone.gateway import Gateway
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT
 from apiinone.storage.files import delete_task_files
+from apiinone.tasks.rows import TaskRow
 
 __all__ = ["Order", "delete_video", "list_videos", "mark_remix"]
 
@@ -45,7 +46,7 @@ async def _cursor(gateway: Gateway, account_id: str, after: str) -> tuple[int, s
 
 async def list_videos(
     gateway: Gateway, account_id: str, *, after: str | None, limit: int, order: Order
-) -> tuple[list[Any], bool]:
+) -> tuple[list[TaskRow], bool]:
     """Up to ``limit`` of the account's videos after ``after``, and whether more follow."""
     conditions = [
         tasks.c.account_id == account_id,
@@ -76,7 +77,7 @@ async def list_videos(
     )
     stmt = select(tasks).where(and_(*conditions)).order_by(*sort).limit(limit + 1)
     async with gateway.db.read() as conn:
-        rows = list((await conn.execute(stmt)).fetchall())
+        rows = [TaskRow(*row) for row in await conn.execute(stmt)]
     return rows[:limit], len(rows) > limit
 
 

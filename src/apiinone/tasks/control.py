@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import orjson
-from sqlalchemy import Row
 
 from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
@@ -23,10 +21,10 @@ __all__ = ["cancel_task", "load_task", "load_task_any", "wait_for_terminal"]
 log = logging.getLogger("apiinone.tasks")
 
 
-async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
+async def load_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRow:
     if len(task_id) > 40:
         raise NotFound(f"No task {task_id[:40]}…")
-    row: Any = None
+    row: TaskRow | None
     db = gateway.db
     group = db.group
     try:
@@ -45,7 +43,7 @@ async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     return row
 
 
-async def load_task_any(gateway: Gateway, task_id: str) -> Row[Any]:
+async def load_task_any(gateway: Gateway, task_id: str) -> TaskRow:
     """A task whoever owns it (for provider callbacks, which have no account)."""
     async with gateway.db.read() as conn:
         row = await store.get_task(conn, task_id)
@@ -54,7 +52,9 @@ async def load_task_any(gateway: Gateway, task_id: str) -> Row[Any]:
     return row
 
 
-async def wait_for_terminal(gateway: Gateway, account_id: str, task_id: str, seconds: float) -> Any:
+async def wait_for_terminal(
+    gateway: Gateway, account_id: str, task_id: str, seconds: float
+) -> TaskRow:
     """The task once it has ended, or as it is when ``seconds`` run out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -66,7 +66,7 @@ async def wait_for_terminal(gateway: Gateway, account_id: str, task_id: str, sec
         await gateway.signals.wait_for_change(task_id, min(remaining, 0.5))
 
 
-async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
+async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRow:
     row = await load_task(gateway, account_id, task_id)
     if row.status == Status.CANCELED.value:
         return row

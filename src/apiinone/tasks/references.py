@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import files, tasks
 from apiinone.errors import InvalidRequest, NotFound
+from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
+from apiinone.tasks.store import get_task
 
 __all__ = [
     "Reference",
@@ -70,11 +72,7 @@ async def check_references(
     task_id = params.get(field)
     if not isinstance(task_id, str) or not task_id:
         return Reference(None)
-    parent = (
-        await conn.execute(
-            select(tasks).where(and_(tasks.c.id == task_id, tasks.c.account_id == account_id))
-        )
-    ).first()
+    parent = await get_task(conn, task_id, account_id)
     if parent is None or parent.endpoint not in allowed:
         raise NotFound(f"No task {task_id} to refer to", param=field)
     if parent.status != Status.COMPLETED.value:
@@ -148,7 +146,7 @@ def refers_back(task: Any) -> bool:
     return task.endpoint == UPLOAD_COVER or task.parent_task_id is not None
 
 
-async def parent_context(conn: AsyncConnection, task: Any) -> dict[str, Any] | None:
+async def parent_context(conn: AsyncConnection, task: TaskRow) -> dict[str, Any] | None:
     """What a provider learns about the earlier work a task refers to."""
     if task.endpoint == UPLOAD_COVER:
         params = orjson.loads(task.params)
@@ -160,7 +158,7 @@ async def parent_context(conn: AsyncConnection, task: Any) -> dict[str, Any] | N
         return {"audio_url": f"/files/{row.id}/{row.name}"} if row is not None else None
     if task.parent_task_id is None:
         return None
-    parent = (await conn.execute(select(tasks).where(tasks.c.id == task.parent_task_id))).first()
+    parent = await get_task(conn, task.parent_task_id)
     if parent is None:
         return None
     return {

@@ -54,7 +54,7 @@ def task_object(row: Any, base_url: str) -> dict[str, Any]:
     return obj
 
 
-def _absolute_result(base_url: str, result: Any) -> Any:
+def _absolute_result(base_url: str, result: object) -> object:
     if isinstance(result, dict):
         return {k: _absolute_result(base_url, v) for k, v in result.items()}
     if isinstance(result, list):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -206,7 +206,7 @@ class StepRunner:
         except WrongOutput as wrong:
             await self._fail(row, "upstream_wrong_output", wrong.message)
             return
-        result = _fill(outcome.result, paths) if outcome.result is not None else None
+        result = _filled(outcome.result, paths) if outcome.result is not None else None
         await self._finish(
             row.id,
             store.Finish(Status.COMPLETED, response=paths, result=result),
@@ -221,8 +221,13 @@ class StepRunner:
         )
 
 
-def _fill(value: Any, paths: Sequence[str]) -> Any:
-    """Replace ``"artifact:N"`` placeholders in a provider's result with stored file paths."""
+def _filled(result: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+    """A provider's result with its ``"artifact:N"`` placeholders replaced by stored file
+    paths."""
+    return {key: _fill(value, paths) for key, value in result.items()}
+
+
+def _fill(value: object, paths: Sequence[str]) -> object:
     if isinstance(value, str) and value.startswith("artifact:"):
         index = int(value.split(":", 1)[1])
         return paths[index] if 0 <= index < len(paths) else None

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from apiinone.db.engine import Database, now_ms
@@ -56,11 +56,12 @@ class Finish:
 
 async def get_task(
     conn: AsyncConnection, task_id: str, account_id: str | None = None
-) -> Row[Any] | None:
+) -> TaskRow | None:
     stmt = select(tasks).where(tasks.c.id == task_id)
     if account_id is not None:
         stmt = stmt.where(tasks.c.account_id == account_id)
-    return (await conn.execute(stmt)).first()
+    row = (await conn.execute(stmt)).first()
+    return None if row is None else TaskRow(*row)
 
 
 async def list_tasks(
@@ -71,7 +72,7 @@ async def list_tasks(
     model: str | None,
     before: tuple[int, str] | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[TaskRow]:
     conditions = [tasks.c.account_id == account_id]
     if statuses:
         conditions.append(tasks.c.status.in_(statuses))
@@ -92,14 +93,14 @@ async def list_tasks(
         .limit(limit)
     )
     async with db.read() as conn:
-        return list((await conn.execute(stmt)).fetchall())
+        return [TaskRow(*row) for row in await conn.execute(stmt)]
 
 
 async def claim_due(
     db: Database, owner: str, *, lease_ms: int, limit: int, busy: Collection[str] = ()
 ) -> list[TaskRow]:
     """Take up to ``limit`` due tasks whose lease is free or expired (``claim_steps``)."""
-    claimed: list[TaskRow] = await db.run_steps(
+    return await db.run_steps(
         partial(
             claim_steps,
             owner,
@@ -110,13 +111,11 @@ async def claim_due(
             postgres=not db.is_sqlite,
         )
     )
-    return claimed
 
 
 async def _update_held(db: Database, task_id: str, owner: str, **values: Any) -> bool:
     """Change a task this worker holds; False if it lost the task (ended, or taken over)."""
-    held: bool = await db.run_steps(partial(update_held_steps, task_id, owner, values))
-    return held
+    return await db.run_steps(partial(update_held_steps, task_id, owner, values))
 
 
 def _released(now: int, delay: float) -> dict[str, Any]:
@@ -211,7 +210,7 @@ async def finish(
     ``owner`` None means "whoever holds it" (cancel, timeout sweep). Returns the updated
     row, or None if the task was no longer active (someone else finished it first).
     """
-    row: TaskRow | None = await db.run_steps(
+    return await db.run_steps(
         partial(
             finish_steps,
             task_id,
@@ -225,7 +224,6 @@ async def finish(
             on_terminal=on_terminal,
         )
     )
-    return row
 
 
 def event_type(status: str) -> str:

@@ -24,7 +24,7 @@ from apiinone.catalog import (
 from apiinone.catalog.length_limits import TIER_FROM_SOURCE, check_version_limits
 from apiinone.catalog.routing import route_of
 from apiinone.db.engine import now_ms
-from apiinone.db.steps import Steps, run_connection
+from apiinone.db.steps import StepsOf, run_connection
 from apiinone.db.tables import accounts
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.gateway import Gateway
@@ -33,6 +33,7 @@ from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
 from apiinone.tasks.clip_length import check_clip_length
 from apiinone.tasks.references import UPLOAD_COVER, check_references, refers_to_earlier_work
+from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit_sql import Submitted, insert_tasks_steps
 
@@ -167,7 +168,7 @@ async def _write_with_references(
     gateway: Gateway,
     principal: Principal,
     prepared: Sequence[Prepared],
-    steps: Callable[[], Steps],
+    steps: Callable[[], StepsOf[Submitted]],
 ) -> Submitted:
     """The submission's transaction through SQLAlchemy: references to earlier work are read
     there, then the same steps as the group writers' run in it (also the path of an
@@ -183,8 +184,7 @@ async def _write_with_references(
             )
             item.values["parent_task_id"] = reference.parent_task_id
             _source_tier(item, reference.parent_variant)
-        submitted: Submitted = await run_connection(conn, steps())
-        return submitted
+        return await run_connection(conn, steps())
 
 
 async def prepare_task(
@@ -243,7 +243,7 @@ async def prepare_task(
     return Prepared(model=model, params=params, values=values, validated=validated)
 
 
-async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Any:
+async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> TaskRow:
     """Accept one task (202 material): its row."""
     submitted = await create_tasks(gateway, principal, endpoint, [body])
     return submitted.rows[0]
@@ -276,7 +276,7 @@ async def create_tasks(
     ):
         # The hot path: one operation of a group-commit batch.
         work = asyncio.ensure_future(writer.run_steps(steps))
-        submitted: Submitted = await asyncio.shield(work)  # once queued, it is written
+        submitted = await asyncio.shield(work)  # once queued, it is written
     else:
         submitted = await _write_with_references(gateway, principal, prepared, steps)
     if not submitted.attached:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiinone.billing.ledger_sql import hold_steps
-from apiinone.db.steps import Many, PgStep, Steps
+from apiinone.db.steps import Many, PgStep, StepsOf
 from apiinone.errors import InsufficientCredits, TooManyTasks
 from apiinone.tasks.rows import COLUMNS, SELECT, TaskRow
 from apiinone.tasks.states import ACTIVE
 
-__all__ = ["INSERTED", "Submitted", "insert_task_steps", "insert_tasks_steps", "too_many"]
+__all__ = ["INSERTED", "Submitted", "insert_tasks_steps", "too_many"]
 
 # Column names come from the table definition, never from a request.
 INSERTED = (
@@ -78,7 +78,7 @@ def insert_tasks_steps(
     group: Sequence[dict[str, Any]],
     fingerprint: str | None = None,
     ended_since_ms: int = 0,
-) -> Steps:
+) -> StepsOf[Submitted]:
     """Insert every task of ``group`` (rows' values of one account, one ``created_at``),
     holding each one's price, or none of them; returns ``Submitted``.
 
@@ -128,9 +128,3 @@ def insert_tasks_steps(
         assert found is not None
         inserted.append(TaskRow(*found))
     return Submitted(inserted, attached=False)
-
-
-def insert_task_steps(*, cap: int, values: dict[str, Any]) -> Steps:
-    """Check the cap, hold ``values["price"]``, insert the task; returns its row."""
-    submitted = yield from insert_tasks_steps(cap=cap, group=[values])
-    return submitted.rows[0]

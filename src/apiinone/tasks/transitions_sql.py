@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from apiinone.billing.ledger_sql import settle_steps
-from apiinone.db.steps import Many, Steps
+from apiinone.db.steps import Many, Steps, StepsOf
 from apiinone.tasks.rows import COLUMNS, RETURNING, TaskRow
 from apiinone.tasks.states import ACTIVE, Status
 
@@ -52,7 +52,7 @@ def claim_steps(
     limit: int,
     busy: Collection[str] = (),
     postgres: bool = False,
-) -> Steps:
+) -> StepsOf[list[TaskRow]]:
     """Lease up to ``limit`` due tasks to ``owner``; their rows, the soonest due first.
 
     ``busy`` are tasks this worker is still working on: never claimed twice by one worker,
@@ -69,7 +69,7 @@ def claim_steps(
     return claimed
 
 
-def update_held_steps(task_id: str, owner: str, values: Mapping[str, Any]) -> Steps:
+def update_held_steps(task_id: str, owner: str, values: Mapping[str, Any]) -> StepsOf[bool]:
     """Change a task ``owner`` holds; False if it lost the task (ended, or taken over)."""
     unknown = set(values) - _SETTABLE
     if unknown:
@@ -91,7 +91,7 @@ def finish_steps(
     owner: str | None,
     now: int,
     on_terminal: TerminalSteps | None = None,
-) -> Steps:
+) -> StepsOf[TaskRow | None]:
     """Move an active task to ``status``, settle its hold (captured in full when completed,
     released otherwise), then run ``on_terminal(row)``. The updated row, or None if the task
     was no longer active (or no longer ``owner``'s): someone else finished it first."""
