@@ -11,6 +11,8 @@ from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import AdminPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.api.shapes.envelope import Page, enveloped
+from apiinone.api.shapes.logs import CSV_ANSWER, AuditEntry
 from apiinone.audit import AuditFilter, audit_page, iter_audit
 from apiinone.csv_export import csv_chunks
 from apiinone.errors import InvalidRequest
@@ -55,7 +57,11 @@ def _csv_row(item: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@router.get("/audit", response_model=None)
+@router.get(
+    "/audit",
+    response_model=None,
+    responses=enveloped(Page[AuditEntry], content=CSV_ANSWER),
+)
 async def admin_audit(
     _admin: AdminPrincipal,
     gateway: GatewayDep,

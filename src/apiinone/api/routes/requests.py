@@ -10,6 +10,8 @@ from starlette.responses import Response, StreamingResponse
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.params import EpochMsFrom, EpochMsUntil
 from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.api.shapes.envelope import Page, enveloped
+from apiinone.api.shapes.logs import CSV_ANSWER, ChatRequestRow
 from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.csv_export import csv_chunks
 from apiinone.errors import PermissionDenied
@@ -40,7 +42,11 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "created_at": iso(item["created_at"])}
 
 
-@router.get("/requests", response_model=None)
+@router.get(
+    "/requests",
+    response_model=None,
+    responses=enveloped(Page[ChatRequestRow], content=CSV_ANSWER),
+)
 async def list_requests(
     principal: CurrentPrincipal,
     gateway: GatewayDep,
