@@ -9,6 +9,7 @@ A TOML file (``APIINONE_PROVIDERS_FILE``)::
     credential_env = "REPLICATE_API_TOKEN"     # or credential_file = "/run/secrets/..."
     priority = 0                               # lower runs first
     weight = 1
+    max_concurrency = 200                      # requests at once, per process (0: no cap)
     [channels.models]                          # catalog slug -> upstream model id
     "flux-2" = "black-forest-labs/flux-2-pro"
     [channels.options]                         # adapter-specific
@@ -88,6 +89,15 @@ def _read_credential(entry: Mapping[str, Any], name: str) -> str:
     raise ChannelFileError(f"channel {name}: credential_env or credential_file is required")
 
 
+def _max_concurrency(entry: Mapping[str, Any], name: str) -> int:
+    value = entry.get("max_concurrency", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ChannelFileError(
+            f"channel {name}: max_concurrency must be a whole number, 0 or more (0: no cap)"
+        )
+    return value
+
+
 def _builder(adapter: str, name: str) -> Callable[..., Provider]:
     target = ADAPTERS.get(adapter)
     if target is None:
@@ -131,6 +141,8 @@ def load_channels(path: Path | None, known_models: set[str]) -> dict[str, list[C
                     provider=build(config),
                     priority=int(entry.get("priority", 0)),
                     weight=int(entry.get("weight", 1)),
+                    max_concurrency=_max_concurrency(entry, name),
+                    group=name,
                     adapter=str(entry.get("adapter")),
                     options=config.options,
                 )

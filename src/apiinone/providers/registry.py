@@ -18,6 +18,7 @@ from apiinone.errors import ServiceUnavailable
 from apiinone.providers.base import Provider
 from apiinone.providers.chat import ChatProvider
 from apiinone.providers.circuit import CircuitBreaker
+from apiinone.providers.concurrency import ChannelSlots
 from apiinone.providers.metrics import ChannelMetrics
 
 __all__ = ["Channel", "ProviderRouter", "Route"]
@@ -31,6 +32,9 @@ class Channel:
     weight: int = 1
     adapter: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Requests carried at once across the group (0: no cap); see providers/concurrency.py.
+    max_concurrency: int = 0
+    group: str = ""  # the providers-file channel this model binding belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class ProviderRouter:
         self._by_name = {ch.name: ch for chs in self._channels.values() for ch in chs}
         self.breaker = breaker or CircuitBreaker()
         self.metrics = metrics or ChannelMetrics()
+        self.slots = ChannelSlots(self.metrics)
         self._rng = rng or random.Random()
 
     @property
@@ -137,6 +142,9 @@ class ProviderRouter:
                     "failures": health.total_failures,
                     "successes": health.total_successes,
                     "last_error": health.last_error,
+                    "max_concurrency": channel.max_concurrency,
+                    "in_flight": self.slots.in_flight(channel),
+                    "refused": self.slots.refused(channel),
                 }
             )
         return rows
