@@ -65,7 +65,7 @@ async def gateway(
         APIINONE_RATE_LIMIT_PER_MINUTE="1000000",
         FAKE_OPENAI_KEY="sk-gated-upstream-key",
     )
-    server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start, 60.0)
+    server = await asyncio.to_thread(Server(data_dir=tmp_path / "gw", env=env).start, 180.0)
     try:
         async with httpx.AsyncClient(
             base_url=server.url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=60

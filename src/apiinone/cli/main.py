@@ -110,6 +110,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # A server process answers its supervisor's pings from a thread that starts only
+        # after the gateway's modules are imported: on a busy host that takes longer than
+        # uvicorn's 5 s, and the supervisor would kill and restart it over and over.
+        timeout_worker_healthcheck=60,
         loop="uvloop",
         # httptools, with a deadline on request headers (header_timeout_seconds)
         http=protocol_factory(settings.header_timeout_seconds),
