@@ -114,12 +114,18 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
 
 
 async def burst(url: str, key: str) -> Counter[int]:
-    """BURST chats at once, each on its own connection (so both processes take some)."""
+    """BURST chats, a few at a time, each on its own connection (so both processes take
+    some). Few at a time: a Redis call slower than its timeout (a loaded host) would make a
+    process fall back to limits of its own, as it does when Redis is down."""
+    gate = asyncio.Semaphore(3)
 
     async def one(i: int) -> int:
-        async with httpx.AsyncClient(
-            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60
-        ) as c:
+        async with (
+            gate,
+            httpx.AsyncClient(
+                base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+            ) as c,
+        ):
             r = await c.post(
                 "/v1/chat/completions",
                 json={"model": "gemini", "messages": [{"role": "user", "content": f"#{i}"}]},

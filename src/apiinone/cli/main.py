@@ -114,6 +114,9 @@ def serve(
         # after the gateway's modules are imported: on a busy host that takes longer than
         # uvicorn's 5 s, and the supervisor would kill and restart it over and over.
         timeout_worker_healthcheck=60,
+        # Thousands of streams may open within a second: a shallow accept queue would drop
+        # connections (the kernel holds it to net.core.somaxconn).
+        backlog=8192,
         loop="uvloop",
         # httptools, with a deadline on request headers (header_timeout_seconds)
         http=protocol_factory(settings.header_timeout_seconds),
