@@ -19,6 +19,7 @@ import pytest
 from apiinone.auth.secrets import generate_key
 from apiinone.catalog import chat_cost, load_catalog
 from apiinone.oslimits import raise_open_files
+from tests.dashboard.web import login_with_key
 from tests.fakes.gated_chat import WORDS, GatedChat
 from tests.support.server import Server, base_env
 
@@ -93,6 +94,14 @@ async def metric(server: Server, name: str, channel: str) -> float | None:
         text = (await c.get("/metrics")).text
     found = re.search(rf'^{name}{{channel="{re.escape(channel)}"}} (\S+)$', text, re.M)
     return float(found.group(1)) if found else None
+
+
+def admin_channels_page(url: str, key: str) -> str:
+    web = login_with_key(url, key)
+    try:
+        return web.get("/admin/channels").text
+    finally:
+        web.close()
 
 
 class Streams:
@@ -203,6 +212,8 @@ async def test_a_full_channel_fails_over_then_refuses_with_retry_after(tmp_path:
                 items = (await c.get("/api/v1/admin/channels")).json()["data"]["items"]
                 shown = {i["name"]: (i["in_flight"], i["max_concurrency"]) for i in items}
                 assert shown == {"first/gemini": (1, 1), "second/gemini": (1, 1)}
+                page = await asyncio.to_thread(admin_channels_page, server.url, key)
+                assert page.count('data-testid="in-flight">1 / 1<') == 2
 
             first.open_gate()
             second.open_gate()
