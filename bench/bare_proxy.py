@@ -4,12 +4,16 @@
 
 One Starlette route and one shared aiohttp session: the request body goes to the upstream
 unread, the answer comes back as it is (a stream chunk by chunk). No auth, no rate limit, no
-billing, no parsing. One uvicorn worker on uvloop and httptools, no access log.
+billing, no parsing. One uvicorn worker on uvloop and httptools, no access log; no cap on
+upstream connections, and the open-file limit raised to the hard limit (the long-stream
+scenarios hold thousands of streams open).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,7 +32,7 @@ def build(upstream: str, token: str) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512))
+        state["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         try:
             yield
         finally:
@@ -74,6 +78,9 @@ def main() -> None:
     parser.add_argument("--upstream", default="http://127.0.0.1:18000/v1")
     parser.add_argument("--token", default="sk-bench")
     args = parser.parse_args()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     uvicorn.run(
         build(args.upstream, args.token),
         host=args.host,
@@ -83,6 +90,7 @@ def main() -> None:
         http="httptools",
         access_log=False,
         log_level="warning",
+        backlog=8192,
     )
 
 

@@ -249,6 +249,7 @@ class System:
     test_token: str = ""  # the gateway's sandbox key, for task scenarios
     services: list[Service] = field(default_factory=list)  # the measured server is first
     poll_task: str = ""  # a finished task, for the polling scenario
+    database: str = ""  # a gateway's: its SQLite file, or its PostgreSQL database name
     cleanup: list[Any] = field(default_factory=list)
 
     @property
@@ -282,11 +283,18 @@ def base_env() -> dict[str, str]:
 # --------------------------------------------------------------------------- the systems
 
 
-def start_upstream(workdir: Path) -> tuple[Service, str]:
+def start_upstream(workdir: Path, chunk_interval: float = 0.5) -> tuple[Service, str]:
     port = free_port()
     service = Service(
         name="upstream",
-        argv=[PYTHON, str(BENCH / "upstream.py"), "--port", str(port)],
+        argv=[
+            PYTHON,
+            str(BENCH / "upstream.py"),
+            "--port",
+            str(port),
+            "--chunk-interval",
+            str(chunk_interval),
+        ],
         env=base_env(),
         log_path=workdir / "logs" / "upstream.log",
         health_url=f"http://127.0.0.1:{port}/healthz",
@@ -315,12 +323,12 @@ def start_bare(workdir: Path, upstream: str) -> System:
     return System("bare", "bare proxy", f"http://127.0.0.1:{port}", services=[service])
 
 
-def _psql(sql: str) -> None:
+def _psql(sql: str, database: str | None = None) -> str:
     from urllib.parse import urlsplit
 
     parts = urlsplit(PG_ADMIN)
     env = {**os.environ, "PGPASSWORD": parts.password or ""}
-    subprocess.run(
+    return subprocess.run(
         [
             "psql",
             "-h",
@@ -330,7 +338,7 @@ def _psql(sql: str) -> None:
             "-U",
             parts.username or "postgres",
             "-d",
-            parts.path.lstrip("/") or "postgres",
+            database or parts.path.lstrip("/") or "postgres",
             "-v",
             "ON_ERROR_STOP=1",
             "-tAqc",
@@ -339,8 +347,9 @@ def _psql(sql: str) -> None:
         env=env,
         check=True,
         capture_output=True,
+        text=True,
         timeout=60,
-    )
+    ).stdout
 
 
 def _cli(args: list[str], env: dict[str, str]) -> str:
@@ -407,21 +416,51 @@ def provision(env: dict[str, str]) -> tuple[str, str]:
     return token, test_token
 
 
-def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
-    """``apiinone serve`` (one worker) in a fresh data dir; mode ``sqlite`` or ``pg``."""
-    name = f"gateway-{mode}"
+CHAT_BOOKS = (
+    "SELECT (SELECT count(*) FROM ledger WHERE kind = 'capture' AND task_id LIKE 'chatcmpl-%'),"
+    " (SELECT count(DISTINCT task_id) FROM ledger WHERE kind = 'capture'"
+    " AND task_id LIKE 'chatcmpl-%'),"
+    " (SELECT count(*) FROM holds WHERE status = 'held' AND task_id LIKE 'chatcmpl-%')"
+)
+
+
+def chat_books(system: System) -> tuple[int, int, int] | None:
+    """A gateway's chat books: (captures, chats captured, chat holds still open); None for
+    the other systems."""
+    if not system.database:
+        return None
+    if system.database.endswith(".db"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(f"file:{system.database}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA busy_timeout=30000")
+            row = db.execute(CHAT_BOOKS).fetchone()
+    else:
+        row = _psql(CHAT_BOOKS, system.database).strip().split("|")
+    captures, captured, open_holds = (int(x) for x in row)
+    return captures, captured, open_holds
+
+
+def start_gateway(workdir: Path, upstream: str, *, mode: str, workers: int = 1) -> System:
+    """``apiinone serve`` in a fresh data dir; mode ``sqlite`` or ``pg``. More than one
+    worker needs Redis (started here for SQLite too)."""
+    name = f"gateway-{mode}" + (f"-{workers}w" if workers > 1 else "")
     data = workdir / name
     data.mkdir(parents=True)
     port = free_port()
     env = gateway_env(data, upstream, f"http://127.0.0.1:{port}")
     services: list[Service] = []
     cleanup: list[Any] = []
+    database = str(data / "apiinone.db")
     if mode == "pg":
-        database = f"bench_{os.getpid()}_{int(time.time())}"
+        database = f"bench_{os.getpid()}_{int(time.time())}_{workers}"
         _psql(f'CREATE DATABASE "{database}"')
         cleanup.append(lambda: _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         base = PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0]
         env["APIINONE_DATABASE_URL"] = f"postgresql+asyncpg://{base}/{database}"
+        _cli(["migrate"], env)
+    redis: Service | None = None
+    if mode == "pg" or workers > 1:
         redis_port = free_port()
         redis = Service(
             name="redis",
@@ -437,33 +476,43 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
                 "no",
             ],
             env=base_env(),
-            log_path=workdir / "logs" / "redis.log",
+            log_path=workdir / "logs" / f"redis-{name}.log",
             health_url="",
         )
         _start_redis(redis, redis_port)
         env["APIINONE_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-        _cli(["migrate"], env)
     gateway = Service(
         name=name,
-        argv=[APIINONE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        argv=[
+            APIINONE,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         log_path=workdir / "logs" / f"{name}.log",
         health_url=f"http://127.0.0.1:{port}/healthz",
         cwd=data,
     )
     try:
-        gateway.start(timeout=90)
+        gateway.start(timeout=180)
     except Exception:
-        if mode == "pg":
+        if redis is not None:
             redis.stop()
         for action in cleanup:
             action()
         raise
     services.append(gateway)
-    if mode == "pg":
+    if redis is not None:
         services.append(redis)
     token, test_token = provision(env)
     label = "gateway, SQLite" if mode == "sqlite" else "gateway, PostgreSQL + Redis"
+    if workers > 1:
+        label += (" + Redis" if mode == "sqlite" else "") + f", {workers} workers"
     system = System(
         name,
         label,
@@ -472,6 +521,7 @@ def start_gateway(workdir: Path, upstream: str, *, mode: str) -> System:
         test_token=test_token,
         services=services,
         cleanup=cleanup,
+        database=database,
     )
     system.poll_task = _finished_task(system)
     return system

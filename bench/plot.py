@@ -2,8 +2,9 @@
 
 Runs in the bench's own venv (bench/.venvs/tools, with matplotlib). Panels: throughput per
 scenario and system (log scale: LiteLLM is two orders of magnitude below the others),
-latency at one connection, task submission and completion, and, when bench/results/soak.json
-exists, the gateway's resident memory during the soak.
+latency at one connection, task submission and completion, when bench/results/soak.json
+exists the gateway's resident memory during the soak, and the long streams (wall time and
+first-byte p99, ramped and burst).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ COLOURS = {
     "bare": "#7f7f7f",
     "gateway-sqlite": "#1f77b4",
     "gateway-pg": "#2ca02c",
+    "gateway-sqlite-2w": "#9ecae1",
+    "gateway-pg-2w": "#98df8a",
     "litellm": "#d62728",
 }
-ORDER = ["bare", "gateway-sqlite", "gateway-pg", "litellm"]
+ORDER = ["bare", "gateway-sqlite", "gateway-pg", "gateway-sqlite-2w", "gateway-pg-2w", "litellm"]
 
 
 def main(latest: Path, out: Path) -> None:
@@ -36,7 +39,7 @@ def main(latest: Path, out: Path) -> None:
     def row(scenario: str, system: str) -> dict | None:
         return next((r for r in rows if r["scenario"] == scenario and r["system"] == system), None)
 
-    fig, grid = plt.subplots(2, 2, figsize=(12, 9.5))
+    fig, grid = plt.subplots(3, 2, figsize=(12, 14))
     axes = grid.flatten()
     systems = [s for s in ORDER if any(r["system"] == s for r in rows)]
 
@@ -56,7 +59,8 @@ def main(latest: Path, out: Path) -> None:
             ax.annotate(f"{y:,.0f}", (bar.get_x() + bar.get_width() / 2, y), ha="center",
                         va="bottom", fontsize=7)  # fmt: skip
     ax.set_xticks(range(len(groups)), [g[1] for g in groups])
-    ax.set_yscale("log")
+    if any(row(g, s) for g, _ in groups for s in systems):
+        ax.set_yscale("log")
     ax.set_ylabel("per second (log scale)")
     conns = report["config"]["connections"]
     ax.set_title(f"Throughput, {conns} connections")
@@ -79,7 +83,8 @@ def main(latest: Path, out: Path) -> None:
         ax.annotate(f"{a:.1f}", (x - 0.2, a), ha="center", va="bottom", fontsize=7)
         ax.annotate(f"{b:.1f}", (x + 0.2, b), ha="center", va="bottom", fontsize=7)
     ax.set_xticks(list(xs), names, fontsize=7)
-    ax.set_yscale("log")
+    if names:
+        ax.set_yscale("log")
     ax.set_ylabel("ms (log scale)")
     ax.set_title("Chat latency, 1 connection (p50 solid, p99 light)")
 
@@ -120,6 +125,32 @@ def main(latest: Path, out: Path) -> None:
     else:
         axes[3].axis("off")
         axes[3].text(0.5, 0.5, "no soak yet: make bench-soak", ha="center", va="center")
+
+    # 5, 6. Long streams: wall time and first-byte p99 per system, ramped and burst.
+    for ax, scenario in zip(axes[4:6], ("long-stream", "long-stream-burst"), strict=True):
+        names, walls, p99s, colours = [], [], [], []
+        for system in systems:
+            r = row(scenario, system)
+            if r and r.get("wall_s"):
+                names.append(labels.get(system, system).replace(", ", "\n"))
+                walls.append(r["wall_s"])
+                p99s.append(r["first_byte_p99_s"] or 0)
+                colours.append(COLOURS.get(system))
+        if not names:
+            ax.axis("off")
+            continue
+        xs = range(len(names))
+        ax.bar([x - 0.2 for x in xs], walls, 0.4, color=colours, label="wall s")
+        ax.bar([x + 0.2 for x in xs], p99s, 0.4, color=colours, alpha=0.45,
+               label="first byte p99 s")  # fmt: skip
+        for x, a, b in zip(xs, walls, p99s, strict=True):
+            ax.annotate(f"{a:.1f}", (x - 0.2, a), ha="center", va="bottom", fontsize=7)
+            ax.annotate(f"{b:.2f}", (x + 0.2, b), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(list(xs), names, fontsize=7)
+        ax.set_ylabel("seconds")
+        n = report["config"].get("streams")
+        how = "burst" if scenario.endswith("burst") else "ramped"
+        ax.set_title(f"{n:,} long streams, {how} (wall solid, first-byte p99 light)", fontsize=10)
 
     machine = report["machine"]
     fig.suptitle(

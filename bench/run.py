@@ -10,11 +10,20 @@ not being measured are paused (SIGSTOP) so their idle loops take no CPU. The rep
 the median over rounds; ratios are computed per round (each system against the bare proxy
 and LiteLLM measured in the same round) and their median is reported.
 
+The long-stream scenarios hold STREAMS slow streams open at once (20 chunks upstream, one
+every CHUNK_INTERVAL seconds: 10-second streams), started over STREAM_RAMP seconds or, in the
+burst variant, all at once (bench/streams_driver.py); they report wall time, first-byte
+p50/p99, the time from the first request to the last first byte, resident memory per open
+stream, errors, dropped ``[DONE]``, and for the gateways the chat ledger: one capture per
+completed stream and no hold left open.
+
 Settings (environment): ROUNDS (3), DURATION (10 s), CONNECTIONS (32), WARMUP (2 s),
-TASKS (2000 at most per run), SYSTEMS (bare,gateway-sqlite,gateway-pg,litellm),
-SCENARIOS (chat,chat-c1,stream,task-submit,task-poll), QUICK (1 = ROUNDS=1 DURATION=3),
-PAUSE_IDLE (1), PROFILE (1 = py-spy PROFILE_SYSTEM, default gateway-sqlite, during one
-extra run of PROFILE_SCENARIO, default chat).
+TASKS (2000 at most per run), SYSTEMS (bare,gateway-sqlite,gateway-pg,gateway-sqlite-2w,
+gateway-pg-2w,litellm), SCENARIOS (chat,chat-c1,stream,long-stream,long-stream-burst,
+task-submit,task-poll), STREAMS (2500; QUICK: 200), STREAM_RAMP (2 s), CHUNK_INTERVAL
+(0.5 s), QUICK (1 = ROUNDS=1 DURATION=3 STREAMS=200), PAUSE_IDLE (1), PROFILE (1 = py-spy
+PROFILE_SYSTEM, default gateway-sqlite, during one extra run of PROFILE_SCENARIO, default
+chat).
 Writes bench/results/latest.json (and a dated copy), bench/results/latest.md, and the plot
 docs/benchmarks.png.
 """
@@ -46,9 +55,11 @@ from common import (
     STREAM_BODY,
     TOOLS_PYTHON,
     System,
+    chat_books,
     check_chat,
     cpu_seconds,
     env_flag,
+    env_float,
     env_int,
     litellm_version,
     log,
@@ -62,8 +73,17 @@ from common import (
     wrk,
 )
 
-ALL_SYSTEMS = ["bare", "gateway-sqlite", "gateway-pg", "litellm"]
+ALL_SYSTEMS = [
+    "bare",
+    "gateway-sqlite",
+    "gateway-pg",
+    "gateway-sqlite-2w",
+    "gateway-pg-2w",
+    "litellm",
+]
+ONE_PROCESS = [s for s in ALL_SYSTEMS if not s.endswith("-2w")]
 GATEWAYS = ["gateway-sqlite", "gateway-pg"]
+LONG = ("long-stream", "long-stream-burst")
 
 
 @dataclass(frozen=True)
@@ -76,8 +96,14 @@ class Scenario:
 
 SCENARIOS = [
     Scenario("chat", "chat, non-streaming", tuple(ALL_SYSTEMS)),
-    Scenario("chat-c1", "chat, non-streaming, 1 connection", tuple(ALL_SYSTEMS)),
+    Scenario("chat-c1", "chat, non-streaming, 1 connection", tuple(ONE_PROCESS)),
     Scenario("stream", "chat, streaming + include_usage", tuple(ALL_SYSTEMS), "streams/s"),
+    Scenario(
+        "long-stream", "long streams, started over STREAM_RAMP", tuple(ALL_SYSTEMS), "streams"
+    ),
+    Scenario(
+        "long-stream-burst", "long streams, all started at once", tuple(ALL_SYSTEMS), "streams"
+    ),
     Scenario("task-submit", "task submission (sandbox, no delay)", tuple(GATEWAYS), "tasks/s"),
     Scenario("task-poll", "task polling (GET /api/v1/tasks/{id})", tuple(GATEWAYS)),
 ]
@@ -92,6 +118,9 @@ def config() -> dict[str, Any]:
         "connections": env_int("CONNECTIONS", 32),
         "warmup": env_int("WARMUP", 1 if quick else 2),
         "tasks": env_int("TASKS", 300 if quick else 2000),
+        "streams": env_int("STREAMS", 200 if quick else 2500),
+        "stream_ramp": env_float("STREAM_RAMP", 2.0),
+        "chunk_interval": env_float("CHUNK_INTERVAL", 0.5),
         "pause_idle": env_flag("PAUSE_IDLE", True),
         "profile": env_flag("PROFILE"),
         "systems": [s for s in os.environ.get("SYSTEMS", ",".join(ALL_SYSTEMS)).split(",") if s],
@@ -151,6 +180,8 @@ def start_systems(
         "bare": lambda: start_bare(workdir, upstream),
         "gateway-sqlite": lambda: start_gateway(workdir, upstream, mode="sqlite"),
         "gateway-pg": lambda: start_gateway(workdir, upstream, mode="pg"),
+        "gateway-sqlite-2w": lambda: start_gateway(workdir, upstream, mode="sqlite", workers=2),
+        "gateway-pg-2w": lambda: start_gateway(workdir, upstream, mode="pg", workers=2),
         "litellm": lambda: start_litellm(workdir, upstream),
     }
     for name in wanted:
@@ -223,6 +254,54 @@ def measure_tasks(system: System, cfg: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def measure_streams(system: System, cfg: dict[str, Any], *, burst: bool) -> dict[str, Any]:
+    """STREAMS long streams through ``system``; its resident memory sampled throughout (the
+    peak over the idle baseline, per open stream) and, for a gateway, its chat books."""
+    argv = [
+        PYTHON, str(BENCH / "streams_driver.py"), "--url", system.url, "--key", system.token,
+        "--count", str(cfg["streams"]), "--ramp", str(cfg["stream_ramp"]),
+    ] + (["--burst"] if burst else [])  # fmt: skip
+    books_before = chat_books(system)
+    baseline = rss_kib(system.main.pid)
+    peak = baseline
+    driver = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 900
+    while driver.poll() is None and time.monotonic() < deadline:
+        peak = max(peak, rss_kib(system.main.pid))
+        time.sleep(0.2)
+    if driver.poll() is None:
+        driver.kill()
+    out, err = driver.communicate()
+    line = next((x for x in out.splitlines() if x.startswith("BENCH_STREAMS ")), None)
+    if line is None:
+        raise RuntimeError(f"the streams driver failed:\n{out}\n{err[-2000:]}")
+    data: dict[str, Any] = json.loads(line.split(" ", 1)[1])
+    data["rss_baseline_mib"] = round(baseline / 1024, 1)
+    data["rss_peak_mib"] = round(peak / 1024, 1)
+    opened = max(1, data["most_open"])
+    data["kib_per_open_stream"] = round((peak - baseline) / opened, 1)
+    books_after = chat_books(system)
+    if books_before is not None and books_after is not None:
+        # Settling may trail the last [DONE] by a moment on a loaded machine: look again.
+        for _ in range(50):
+            if books_after[0] - books_before[0] >= data["completed"] and books_after[2] == 0:
+                break
+            time.sleep(0.2)
+            books_after = chat_books(system) or books_after
+        data["captures"] = books_after[0] - books_before[0]
+        data["chats_captured"] = books_after[1] - books_before[1]
+        data["open_holds_after"] = books_after[2]
+        data["billed_once"] = (
+            data["captures"] == data["chats_captured"] == data["completed"]
+            and data["open_holds_after"] == 0
+        )
+    data["rps"] = data["completed"] / data["wall_s"] if data["wall_s"] else 0.0
+    data["p50_ms"] = (data["first_byte_p50_s"] or 0.0) * 1000
+    data["p99_ms"] = (data["first_byte_p99_s"] or 0.0) * 1000
+    data["requests"] = data["streams"]
+    return data
+
+
 def one_run(
     system: System,
     scenario: Scenario,
@@ -241,6 +320,8 @@ def one_run(
     try:
         if scenario.name == "task-submit":
             data = measure_tasks(system, cfg)
+        elif scenario.name in LONG:
+            data = measure_streams(system, cfg, burst=scenario.name == "long-stream-burst")
         else:
             data = measure_wrk(system, scenario.name, cfg, bodies, cfg["duration"])
     finally:
@@ -345,6 +426,34 @@ def summarize(runs: list[dict[str, Any]], scenarios: list[Scenario]) -> list[dic
                         deltas.append(run["p50_ms"] - other["p50_ms"])
                 row[f"x_{ref}"] = _median(ratios)
                 row[f"p50_over_{ref}_ms"] = _median(deltas)
+            if scenario.name in LONG:
+                for name in (
+                    "wall_s",
+                    "first_byte_p50_s",
+                    "first_byte_p99_s",
+                    "first_request_to_last_first_byte_s",
+                    "kib_per_open_stream",
+                ):
+                    row[name] = _median([r[name] for r in mine if r.get(name) is not None])
+                row["streams"] = mine[0]["streams"]
+                row["errors"] = sum(sum(r["errors"].values()) for r in mine)
+                row["dropped_done"] = sum(r["dropped_done"] for r in mine)
+                row["billed_once"] = (
+                    all(r["billed_once"] for r in mine) if "billed_once" in mine[0] else None
+                )
+                row["captures"] = sum(r.get("captures", 0) for r in mine)
+                row["completed"] = sum(r["completed"] for r in mine)
+                for ref in ("bare", "litellm"):
+                    walls, p99s = [], []
+                    for run in mine:
+                        other = in_round(scenario.name, ref, run["round"])
+                        if other and other["wall_s"]:
+                            walls.append(run["wall_s"] / other["wall_s"])
+                            p99s.append(
+                                (run["first_byte_p99_s"] or 0) - (other["first_byte_p99_s"] or 0)
+                            )
+                    row[f"wall_over_{ref}"] = _median(walls)
+                    row[f"p99_over_{ref}_s"] = _median(p99s)
             if scenario.name == "task-submit":
                 row["completion_s"] = _median([r["completion_s"] for r in mine])
                 row["completed_per_s"] = _median([r["completed_per_s"] for r in mine])
@@ -371,6 +480,8 @@ def table(rows: list[dict[str, Any]], labels: dict[str, str]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        if row["scenario"] in LONG:
+            continue
         unit = "" if row["unit"] == "req/s" else f" {row['unit']}"
         lines.append(
             f"| {row['scenario_label']} | {labels.get(row['system'], row['system'])} "
@@ -398,6 +509,31 @@ def task_table(rows: list[dict[str, Any]], labels: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def long_table(rows: list[dict[str, Any]], labels: dict[str, str]) -> str:
+    lines = [
+        "| scenario | system | streams | wall s | vs bare | first byte p50 / p99 s "
+        "| first request → last first byte s | KiB per open stream | errors | dropped [DONE] "
+        "| billed once |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for row in rows:
+        if row["scenario"] not in LONG:
+            continue
+        billed = {True: "yes", False: "**no**", None: "—"}[row["billed_once"]]
+        if row["billed_once"] is not None:
+            billed += f" ({row['captures']:,} captures / {row['completed']:,} streams)"
+        lines.append(
+            f"| {'burst' if row['scenario'].endswith('burst') else 'ramped'} "
+            f"| {labels.get(row['system'], row['system'])} | {row['streams']:,} "
+            f"| {_num(row['wall_s'], 2)} | {_ratio(row['wall_over_bare'])} "
+            f"| {_num(row['first_byte_p50_s'], 2)} / {_num(row['first_byte_p99_s'], 2)} "
+            f"| {_num(row['first_request_to_last_first_byte_s'], 2)} "
+            f"| {_num(row['kib_per_open_stream'], 1)} | {row['errors']} | {row['dropped_done']} "
+            f"| {billed} |"
+        )
+    return "\n".join(lines)
+
+
 def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def get(scenario: str, system: str) -> dict[str, Any] | None:
         return next((r for r in rows if r["scenario"] == scenario and r["system"] == system), None)
@@ -421,6 +557,37 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if stream and stream["x_bare"] is not None:
             add(f"streaming ≥ 0.75 x bare streams/s ({label})", stream["x_bare"],
                 f"{stream['x_bare']:.2f} x bare", stream["x_bare"] >= 0.75)  # fmt: skip
+    for system in ("gateway-sqlite", "gateway-pg-2w"):
+        long = get("long-stream", system)
+        if long and long["wall_over_bare"] is not None:
+            n = f"{long['streams']:,} streams, {system}"
+            add(
+                f"long streams: wall ≤ 1.15 x bare ({n})",
+                long["wall_over_bare"],
+                f"{long['wall_over_bare']:.2f} x bare",
+                long["wall_over_bare"] <= 1.15,
+            )
+            over = long["p99_over_bare_s"]
+            add(
+                f"long streams: first-byte p99 ≤ bare + 0.5 s ({n})",
+                over,
+                f"{over:+.2f} s",
+                over <= 0.5,
+            )
+            per = long["kib_per_open_stream"]
+            add(
+                f"long streams: resident memory ≤ 30 KB per open stream ({n})",
+                per,
+                f"{per:.1f} KiB",
+                per is not None and per * 1.024 <= 30,
+            )
+            clean = long["errors"] == 0 and long["dropped_done"] == 0 and long["billed_once"]
+            add(
+                f"long streams: no error, no dropped [DONE], billed once ({n})",
+                None,
+                f"{long['errors']} errors, {long['dropped_done']} dropped",
+                bool(clean),
+            )
     tasks = get("task-submit", "gateway-sqlite")
     if tasks:
         add("task submissions ≥ 1,000/s (SQLite)", tasks["rps"], f"{tasks['rps']:,.0f}/s",
@@ -463,10 +630,11 @@ def plot(latest: Path) -> None:
 
 def main() -> int:
     cfg = config()
-    if shutil.which("wrk") is None:
+    scenarios = [s for s in SCENARIOS if s.name in cfg["scenarios"]]
+    uses_wrk = any(s.name not in LONG and s.name != "task-submit" for s in scenarios)
+    if uses_wrk and shutil.which("wrk") is None:
         log("wrk is not installed: run `make bench` (it installs wrk) or apt-get install wrk")
         return 2
-    scenarios = [s for s in SCENARIOS if s.name in cfg["scenarios"]]
     info = machine()
     log(
         f"{info['nproc']} cores, {info['cpu']}, {info['memory']} RAM; rounds={cfg['rounds']} "
@@ -479,7 +647,7 @@ def main() -> int:
     bodies["chat"].write_text(json.dumps(CHAT_BODY))
     bodies["stream"].write_text(json.dumps(STREAM_BODY))
 
-    upstream_service, upstream = start_upstream(workdir)
+    upstream_service, upstream = start_upstream(workdir, cfg["chunk_interval"])
     systems: dict[str, System] = {}
     runs: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
@@ -490,8 +658,9 @@ def main() -> int:
         if cfg["pause_idle"]:
             for system in systems.values():
                 system.pause()
-        log(f"warming up ({cfg['warmup']} s of chat and of streams each)")
-        warm_up(systems, cfg, bodies)
+        if shutil.which("wrk") is not None:
+            log(f"warming up ({cfg['warmup']} s of chat and of streams each)")
+            warm_up(systems, cfg, bodies)
         for round_index in range(cfg["rounds"]):
             for scenario in scenarios:
                 for name in scenario.systems:
@@ -568,6 +737,13 @@ def write_report(report: dict[str, Any], scenarios: list[Scenario], *, dated: bo
             "vs = median of the per-round ratios of req/s; CPU ms/req = the system's own "
             "CPU time (all its threads) per request." + busy,
             table(rows, report["labels"]),
+            f"Long streams: {cfg.get('streams', 0):,} streams of 20 chunks, one every "
+            f"{cfg.get('chunk_interval', 0.5)} s upstream; ramped: started evenly over "
+            f"{cfg.get('stream_ramp', 2.0)} s; burst: all at once. Wall = first request to "
+            "last end; first byte from each stream's own request; KiB per open stream = "
+            "(peak - idle resident memory of all the system's processes) / streams open at "
+            "once; vs bare = median of the per-round wall-time ratios.",
+            long_table(rows, report["labels"]),
             task_table(rows, report["labels"]),
             targets_table(goal),
         ]

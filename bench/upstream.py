@@ -8,12 +8,20 @@
 ``stream_options.include_usage`` is set) and ``data: [DONE]``, one write per event as a
 real upstream sends them. Every answer is built once at start-up; a request only costs a
 body parse. ``GET /healthz`` answers 200. Any bearer token is accepted.
+
+A stream whose last message begins with ``LONG_PROMPT`` is a slow one, like a model
+thinking aloud: the role chunk at once, then each of the 20 content chunks after
+``--chunk-interval`` seconds (0.5: a 10-second stream). The long-stream scenarios hold
+thousands of them open at once, so the listen backlog is deep and the open-file limit is
+raised to the hard limit.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import resource
 import time
 
 import orjson
@@ -22,6 +30,7 @@ from aiohttp import web
 MODEL = "bench-upstream-model"
 WORDS = [f"word{i}" for i in range(20)]
 PROMPT_TOKENS = 11
+LONG_PROMPT = "LONG-STREAM"
 
 
 def _completion() -> bytes:
@@ -93,6 +102,14 @@ EVENTS, USAGE = _stream_events()
 DONE = b"data: [DONE]\n\n"
 
 
+def _is_long(body: dict[str, object]) -> bool:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+        return False
+    content = messages[-1].get("content")
+    return isinstance(content, str) and content.startswith(LONG_PROMPT)
+
+
 async def chat(request: web.Request) -> web.StreamResponse:
     try:
         body = orjson.loads(await request.read())
@@ -108,7 +125,10 @@ async def chat(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    for event in EVENTS:
+    interval = request.app["chunk_interval"] if _is_long(body) else 0.0
+    for index, event in enumerate(EVENTS):
+        if interval and 0 < index <= len(WORDS):
+            await asyncio.sleep(interval)
         await response.write(event)
     if (body.get("stream_options") or {}).get("include_usage"):
         await response.write(USAGE)
@@ -125,7 +145,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=18000)
+    parser.add_argument("--chunk-interval", type=float, default=0.5)
     args = parser.parse_args()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:
         import uvloop
 
@@ -133,10 +157,11 @@ def main() -> None:
     except ImportError:
         pass
     app = web.Application()
+    app["chunk_interval"] = args.chunk_interval
     app.router.add_post("/v1/chat/completions", chat)
     app.router.add_post("/chat/completions", chat)
     app.router.add_get("/healthz", healthz)
-    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None, backlog=8192)
 
 
 if __name__ == "__main__":

@@ -135,7 +135,9 @@ class Gateway:
         """The one shared session for upstream providers (created on first use)."""
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=60),
+                connector=aiohttp.TCPConnector(
+                    limit=self.settings.upstream_connections, ttl_dns_cache=60
+                ),
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300),
             )
         return self._session

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="server processes of `apiinone serve`; more than 1 needs redis_url",
+    )
     public_base_url: str | None = None
 
     signup_bonus: int = Field(default=100, ge=0)
@@ -146,6 +152,14 @@ class Settings(BaseSettings):
     )
     sandbox_speed: float = Field(
         default=1.0, gt=0, description="divides the sandbox's simulated processing times"
+    )
+
+    upstream_connections: int = Field(
+        default=10_000,
+        ge=0,
+        description="connections open at once to upstream providers, per process (an open "
+        "stream holds one); 0 = no limit. Caps per channel: max_concurrency in the providers "
+        "file",
     )
 
     # Upstream channels: open a circuit after this many consecutive failures.

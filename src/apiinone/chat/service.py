@@ -29,6 +29,7 @@ from apiinone.errors import (
 from apiinone.gateway import Gateway
 from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatProvider, ChatRequest, UpstreamFailure
+from apiinone.providers.concurrency import ChannelsBusy, Slot
 from apiinone.providers.registry import Channel
 
 __all__ = ["run_chat"]
@@ -88,34 +89,65 @@ def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, l
 async def _complete(
     gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
 ) -> tuple[dict[str, Any], ChatProvider]:
+    """The first answer of the channels in order; a full channel (``max_concurrency``) is
+    passed over."""
+    failed: UpstreamFailure | None = None
     for index, channel in enumerate(channels):
+        slot = gateway.providers.slots.take(channel)
+        if slot is None:
+            continue
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
         try:
             result = await provider.complete(request, ctx)
         except UpstreamFailure as failure:
             if _failed_over(gateway, channel, failure, index == len(channels) - 1):
+                failed = failure
                 continue
             raise
+        finally:
+            slot.release()
         gateway.providers.report(channel.name, ok=True)
         return result, provider
-    raise UpstreamError("No provider channel is available")
+    raise _none_left(request, channels, failed)
 
 
 async def _open_stream(
     gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
-) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None, ChatProvider]:
+) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None, ChatProvider, Slot]:
+    """The first stream of the channels in order to give its first chunk, and its slot on
+    its channel (held until the stream is over); a full channel is passed over."""
+    failed: UpstreamFailure | None = None
     for index, channel in enumerate(channels):
+        slot = gateway.providers.slots.take(channel)
+        if slot is None:
+            continue
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
         iterator = provider.stream(request, ctx).__aiter__()
         try:
             first = await _first(iterator)
-        except UpstreamFailure as failure:
-            if _failed_over(gateway, channel, failure, index == len(channels) - 1):
+        except BaseException as exc:
+            slot.release()
+            if isinstance(exc, UpstreamFailure) and _failed_over(
+                gateway, channel, exc, index == len(channels) - 1
+            ):
+                failed = exc
                 continue
             raise
         gateway.providers.report(channel.name, ok=True)
-        return iterator, first, provider
-    raise UpstreamError("No provider channel is available")
+        return iterator, first, provider, slot
+    raise _none_left(request, channels, failed)
+
+
+def _none_left(
+    request: ChatRequest, channels: list[Channel], failed: UpstreamFailure | None
+) -> Exception:
+    """What to raise when no channel answered: the last failure, else (every channel was
+    full) a 503 with Retry-After."""
+    if failed is not None:
+        return failed
+    if channels:
+        return ChannelsBusy(request.model)
+    return UpstreamError("No provider channel is available")
 
 
 async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Response:
@@ -129,6 +161,10 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
     channels = _able(
         gateway.providers.route_chat(model.slug, test=principal.is_test), params.get("n")
     )
+    slots = gateway.providers.slots
+    if not slots.any_room(channels):  # refused before any hold is written
+        slots.refuse_all(channels)
+        raise ChannelsBusy(model.slug)
     completion_id = CHAT_HOLD_PREFIX + secrets.token_urlsafe(18)
     plan = plan_hold(model, params)
     held = await gateway.holds.hold(
@@ -186,7 +222,7 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
 
     meter = StreamMeter(model=model, params=params, ceiling=ceiling)
     # Fail (or fail over) before sending headers when a provider fails before its first chunk.
-    iterator, first, provider = await watched(
+    iterator, first, provider, slot = await watched(
         trail, _or_release(gateway, held.hold_id, _open_stream(gateway, channels, request, ctx))
     )
 
@@ -219,13 +255,13 @@ async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Respons
             # The client went away (or the server is stopping): stop the upstream request
             # and settle in the background, by what was delivered.
             settle = asyncio.ensure_future(
-                _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
+                _close_and_settle(gateway, iterator, relay, slot, held.hold_id, meter)
             )
             gateway.background.add(settle)
             settle.add_done_callback(gateway.background.discard)
             raise
         # Settle before the last event, so the client that reads it sees the final books.
-        await _close_and_settle(gateway, iterator, relay, held.hold_id, meter)
+        await _close_and_settle(gateway, iterator, relay, slot, held.hold_id, meter)
         trail.finish(status, credits=meter.cost(), usage=meter.usage, meter=meter, error=error)
         yield final
 
@@ -266,14 +302,19 @@ async def _close_and_settle(
     gateway: Gateway,
     iterator: AsyncIterator[dict[str, Any]],
     relay: Relay | None,
+    slot: Slot,
     hold_id: str,
     meter: StreamMeter,
 ) -> None:
-    """Close the upstream stream, then settle the hold by the stream billing rule."""
-    with contextlib.suppress(BaseException):
-        if relay is not None:
-            await relay.stop()
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    """Close the upstream stream and free its channel slot, then settle the hold by the
+    stream billing rule."""
+    try:
+        with contextlib.suppress(BaseException):
+            if relay is not None:
+                await relay.stop()
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    finally:
+        slot.release()
     await _settle(gateway, hold_id, meter.cost())

@@ -48,14 +48,28 @@ def migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Server processes (default: the workers setting)"),
+    ] = None,
 ) -> None:
     """Start the gateway (migrates SQLite first; creates the admin on the first start)."""
     import uvicorn
 
+    from apiinone.oslimits import raise_open_files
+
     settings = settings_or_exit()
     host = host or settings.host
     port = port or settings.port
+    workers = workers or settings.workers
+    if workers > 1 and not settings.redis_url:
+        err_console.print(
+            f"[red]configuration error[/red] --workers {workers} needs Redis "
+            "(APIINONE_REDIS_URL): without it each process keeps its own rate-limit counters, "
+            "so every key could make its limit once per process. Serve with one worker, or "
+            "set APIINONE_REDIS_URL."
+        )
+        raise typer.Exit(2)
 
     from apiinone.auth.bootstrap import bootstrap_admin
     from apiinone.db.migrate import upgrade
@@ -75,6 +89,14 @@ def serve(
     where = "SQLite at " + str(settings.data_dir) if settings.is_sqlite else "external database"
     console.print(f"API in One listening on http://{host}:{port} ({where})", soft_wrap=True)
     console.print(_provider_banner(settings), soft_wrap=True)
+    # Every open stream holds two sockets; the server processes inherit the raised limit.
+    console.print(
+        f"{workers} server process{'es' if workers > 1 else ''}; "
+        f"{raise_open_files().describe()}; upstream connections "
+        + (f"{settings.upstream_connections:,} per process" if settings.upstream_connections
+           else "unlimited"),
+        soft_wrap=True,
+    )  # fmt: skip
     logging.basicConfig(level=settings.log_level.upper())
     install_log_redaction()
     # The server processes read their settings again: hand them the address in use.
@@ -89,6 +111,13 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # A server process answers its supervisor's pings from a thread that starts only
+        # after the gateway's modules are imported: on a busy host that takes longer than
+        # uvicorn's 5 s, and the supervisor would kill and restart it over and over.
+        timeout_worker_healthcheck=60,
+        # Thousands of streams may open within a second: a shallow accept queue would drop
+        # connections (the kernel holds it to net.core.somaxconn).
+        backlog=8192,
         loop="uvloop",
         # httptools, with a deadline on request headers (header_timeout_seconds)
         http=protocol_factory(settings.header_timeout_seconds),

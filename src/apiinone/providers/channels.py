@@ -9,6 +9,7 @@ A TOML file (``APIINONE_PROVIDERS_FILE``)::
     credential_env = "REPLICATE_API_TOKEN"     # or credential_file = "/run/secrets/..."
     priority = 0                               # lower runs first
     weight = 1
+    max_concurrency = 200                      # requests at once, per process (0: no cap)
     [channels.models]                          # catalog slug -> upstream model id, or
     "flux-2" = "black-forest-labs/flux-2-pro"  # a table of its variants and modes
     "recraft-v4" = { "recraft-v4-text-to-image" = "recraft-ai/recraft-v4" }
@@ -112,6 +113,15 @@ def _read_credential(entry: Mapping[str, Any], name: str) -> str:
         except OSError as exc:
             raise ChannelFileError(f"channel {name}: cannot read {path}: {exc.strerror}") from exc
     raise ChannelFileError(f"channel {name}: credential_env or credential_file is required")
+
+
+def _max_concurrency(entry: Mapping[str, Any], name: str) -> int:
+    value = entry.get("max_concurrency", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ChannelFileError(
+            f"channel {name}: max_concurrency must be a whole number, 0 or more (0: no cap)"
+        )
+    return value
 
 
 def _builder(adapter: str, name: str) -> Callable[..., Provider]:
@@ -278,6 +288,8 @@ def load_channels(
                         options=config.options,
                         upstream_model=upstream,
                         routes=binding.routes_of(upstream),
+                        max_concurrency=_max_concurrency(entry.raw, entry.name),
+                        group=entry.name,
                     )
                 )
     return out

@@ -26,10 +26,24 @@ class ChannelMetrics:
             ["channel", "outcome"],
             registry=self.registry,
         )
+        self.in_flight_gauge = Gauge(
+            "apiinone_channel_in_flight",
+            "Requests an upstream channel is carrying now (open streams included), this process",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.refusals = Counter(
+            "apiinone_channel_refused",
+            "Requests a channel refused at its max_concurrency (failed over, or answered 503)",
+            ["channel"],
+            registry=self.registry,
+        )
 
         # Label lookups cost more than the increment: each child is looked up once.
         self._calls: dict[tuple[str, str], Counter] = {}
         self._circuits: dict[str, Gauge] = {}
+        self._in_flight: dict[str, Gauge] = {}
+        self._refused: dict[str, Counter] = {}
 
     def record(self, channel: str, outcome: str, state: CircuitState) -> None:
         calls = self._calls.get((channel, outcome))
@@ -40,3 +54,15 @@ class ChannelMetrics:
         if circuit is None:
             circuit = self._circuits[channel] = self.circuit.labels(channel)
         circuit.set(STATE_VALUE[state])
+
+    def in_flight(self, channel: str, count: int) -> None:
+        gauge = self._in_flight.get(channel)
+        if gauge is None:
+            gauge = self._in_flight[channel] = self.in_flight_gauge.labels(channel)
+        gauge.set(count)
+
+    def refused(self, channel: str) -> None:
+        counter = self._refused.get(channel)
+        if counter is None:
+            counter = self._refused[channel] = self.refusals.labels(channel)
+        counter.inc()

@@ -22,6 +22,7 @@ from apiinone.errors import InvalidRequest, ServiceUnavailable
 from apiinone.providers.base import Provider
 from apiinone.providers.chat import ChatProvider
 from apiinone.providers.circuit import CircuitBreaker, CircuitState
+from apiinone.providers.concurrency import ChannelSlots
 from apiinone.providers.metrics import ChannelMetrics
 
 __all__ = ["Channel", "ProviderRouter", "Route", "RouteState"]
@@ -42,6 +43,9 @@ class Channel:
 
     def serves(self, key: RouteKey | None) -> bool:
         return key is None or self.routes is None or key in self.routes
+    # Requests carried at once across the group (0: no cap); see providers/concurrency.py.
+    max_concurrency: int = 0
+    group: str = ""  # the providers-file channel this model binding belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class ProviderRouter:
         self._by_name = {ch.name: ch for chs in self._channels.values() for ch in chs}
         self.breaker = breaker or CircuitBreaker()
         self.metrics = metrics or ChannelMetrics()
+        self.slots = ChannelSlots(self.metrics)
         self._rng = rng or random.Random()
 
     @property
@@ -196,6 +201,9 @@ class ProviderRouter:
                     "failures": health.total_failures,
                     "successes": health.total_successes,
                     "last_error": health.last_error,
+                    "max_concurrency": channel.max_concurrency,
+                    "in_flight": self.slots.in_flight(channel),
+                    "refused": self.slots.refused(channel),
                 }
             )
         return rows
