@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 from apiinone import __version__, openai_compat
 from apiinone.api.errors import install_error_handlers
 from apiinone.api.fastlane import FastLane
+from apiinone.api.idempotency import IdempotencyMiddleware
 from apiinone.api.middleware import RequestContextMiddleware
 from apiinone.api.openapi import install_openapi
 from apiinone.api.render import FastJSON
@@ -37,7 +38,6 @@ from apiinone.background import running_background
 from apiinone.dashboard import install_dashboard
 from apiinone.dashboard.price_overrides import CatalogSync
 from apiinone.gateway import Gateway
-from apiinone.idempotency import IdempotencyMiddleware
 from apiinone.messages.errors import AnthropicErrors
 from apiinone.redact import install_log_redaction, register_settings
 from apiinone.settings import Settings, load_settings

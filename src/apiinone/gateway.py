@@ -26,9 +26,9 @@ from apiinone.providers.sandbox.provider import SandboxProvider
 from apiinone.ratelimit.limiter import RateLimiter
 from apiinone.sealing import Sealer
 from apiinone.settings import Settings
+from apiinone.signals import TaskSignals
 from apiinone.storage.base import BlobStore
 from apiinone.storage.local import LocalBlobStore
-from apiinone.tasks.events import TaskSignals
 
 if TYPE_CHECKING:
     from apiinone.webhooks.dispatcher import WebhookDispatcher

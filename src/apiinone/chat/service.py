@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import orjson
 from starlette.responses import Response, StreamingResponse
 
-from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
 from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.catalog import validate_request
@@ -25,10 +24,11 @@ from apiinone.errors import (
     ServiceUnavailable,
     UpstreamError,
 )
-from apiinone.gateway import Gateway
 from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatProvider, ChatRequest, UpstreamFailure
 from apiinone.providers.registry import Channel
+from apiinone.runtime import Runtime
+from apiinone.wire import FastJSON
 
 __all__ = ["run_chat"]
 
@@ -52,11 +52,11 @@ async def _no_fetch(url: str) -> tuple[bytes, str]:
     raise InvalidRequest("chat providers fetch no inputs through the gateway")
 
 
-async def _settle(gateway: Gateway, hold_id: str, cost: int) -> None:
+async def _settle(gateway: Runtime, hold_id: str, cost: int) -> None:
     await gateway.holds.settle(hold_id, cost)
 
 
-async def _or_release(gateway: Gateway, hold_id: str, work: Awaitable[T]) -> T:
+async def _or_release(gateway: Runtime, hold_id: str, work: Awaitable[T]) -> T:
     """Run ``work``; a failure before any output releases the hold in full."""
     try:
         return await work
@@ -75,7 +75,7 @@ async def _first(iterator: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | No
         return None
 
 
-def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, last: bool) -> bool:
+def _failed_over(gateway: Runtime, channel: Channel, failure: UpstreamFailure, last: bool) -> bool:
     """Count a failure before any output; True when the next channel should be tried."""
     if not failure.retryable:
         gateway.providers.report(channel.name, ok=True)  # the request's fault, not the channel's
@@ -85,7 +85,7 @@ def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, l
 
 
 async def _complete(
-    gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
+    gateway: Runtime, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
 ) -> tuple[dict[str, Any], ChatProvider]:
     for index, channel in enumerate(channels):
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
@@ -101,7 +101,7 @@ async def _complete(
 
 
 async def _open_stream(
-    gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
+    gateway: Runtime, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
 ) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None, ChatProvider]:
     for index, channel in enumerate(channels):
         provider: ChatProvider = channel.provider  # type: ignore[assignment]
@@ -117,7 +117,7 @@ async def _open_stream(
     raise UpstreamError("No provider channel is available")
 
 
-async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Response:
+async def run_chat(gateway: Runtime, principal: Principal, body: Any) -> Response:
     validated = validate_request(gateway.catalog, CHAT_PATH, body)
     model = validated.model
     if not principal.allows_model(model.slug):
@@ -247,7 +247,7 @@ def _with_ignored(
 
 
 async def _close_and_settle(
-    gateway: Gateway,
+    gateway: Runtime,
     iterator: AsyncIterator[dict[str, Any]],
     relay: Relay | None,
     hold_id: str,

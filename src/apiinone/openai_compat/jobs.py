@@ -24,9 +24,9 @@ from sqlalchemy import Row
 
 from apiinone.auth.principal import Principal
 from apiinone.errors import ServiceUnavailable, UpstreamError
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.attach import ended_since_ms, fingerprint, forget
 from apiinone.openai_compat.config import RETRY_AFTER_SECONDS
+from apiinone.runtime import Runtime
 from apiinone.tasks.control import wait_for_terminal
 from apiinone.tasks.states import ACTIVE, Status
 from apiinone.tasks.submit import create_tasks
@@ -74,7 +74,7 @@ def outcome(rows: Sequence[Row[Any]], seconds: float) -> list[Row[Any]]:
 
 
 async def run_tasks(
-    gateway: Gateway,
+    gateway: Runtime,
     principal: Principal,
     path: str,
     request_body: Any,

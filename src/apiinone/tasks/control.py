@@ -12,7 +12,7 @@ from sqlalchemy import Row
 
 from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
-from apiinone.gateway import Gateway
+from apiinone.runtime import Runtime
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
@@ -23,7 +23,7 @@ __all__ = ["cancel_task", "load_task", "load_task_any", "wait_for_terminal"]
 log = logging.getLogger("apiinone.tasks")
 
 
-async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
+async def load_task(gateway: Runtime, account_id: str, task_id: str) -> Any:
     if len(task_id) > 40:
         raise NotFound(f"No task {task_id[:40]}…")
     row: Any = None
@@ -45,7 +45,7 @@ async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     return row
 
 
-async def load_task_any(gateway: Gateway, task_id: str) -> Row[Any]:
+async def load_task_any(gateway: Runtime, task_id: str) -> Row[Any]:
     """A task whoever owns it (for provider callbacks, which have no account)."""
     async with gateway.db.read() as conn:
         row = await store.get_task(conn, task_id)
@@ -54,7 +54,7 @@ async def load_task_any(gateway: Gateway, task_id: str) -> Row[Any]:
     return row
 
 
-async def wait_for_terminal(gateway: Gateway, account_id: str, task_id: str, seconds: float) -> Any:
+async def wait_for_terminal(gateway: Runtime, account_id: str, task_id: str, seconds: float) -> Any:
     """The task once it has ended, or as it is when ``seconds`` run out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -66,7 +66,7 @@ async def wait_for_terminal(gateway: Gateway, account_id: str, task_id: str, sec
         await gateway.signals.wait_for_change(task_id, min(remaining, 0.5))
 
 
-async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
+async def cancel_task(gateway: Runtime, account_id: str, task_id: str) -> Any:
     row = await load_task(gateway, account_id, task_id)
     if row.status == Status.CANCELED.value:
         return row
@@ -85,7 +85,7 @@ async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
     return finished
 
 
-async def _cancel_upstream(gateway: Gateway, row: TaskRow, upstream_id: str) -> None:
+async def _cancel_upstream(gateway: Runtime, row: TaskRow, upstream_id: str) -> None:
     """Best effort: tell the provider to stop, so it does not keep working (or billing)."""
     from apiinone.providers.base import JobRequest
 

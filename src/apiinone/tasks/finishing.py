@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiinone.db.steps import Steps
-from apiinone.gateway import Gateway
+from apiinone.runtime import Runtime
 from apiinone.tasks import store
 from apiinone.tasks.render import task_object
 from apiinone.tasks.rows import TaskRow
@@ -13,7 +13,7 @@ __all__ = ["finish_task"]
 
 
 async def finish_task(
-    gateway: Gateway, task_id: str, outcome: store.Finish, owner: str | None
+    gateway: Runtime, task_id: str, outcome: store.Finish, owner: str | None
 ) -> TaskRow | None:
     """Finish an active task once; None if it had already ended."""
 

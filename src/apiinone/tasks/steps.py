@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 
 from apiinone.errors import APIError
-from apiinone.gateway import Gateway
 from apiinone.providers.base import (
     Artifact,
     Failed,
@@ -21,6 +20,7 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
+from apiinone.runtime import Runtime
 from apiinone.tasks import store
 from apiinone.tasks.hooks import hook_url
 from apiinone.tasks.references import parent_context, refers_back
@@ -37,7 +37,7 @@ Saver = Callable[[TaskRow, Sequence[Artifact]], Awaitable[list[str]]]
 
 
 class StepRunner:
-    def __init__(self, gateway: Gateway, owner: str, finisher: Finisher, saver: Saver) -> None:
+    def __init__(self, gateway: Runtime, owner: str, finisher: Finisher, saver: Saver) -> None:
         self.gateway = gateway
         self.owner = owner
         self._finish = finisher

@@ -26,10 +26,10 @@ from apiinone.db.engine import now_ms
 from apiinone.db.steps import Steps, run_connection
 from apiinone.db.tables import accounts
 from apiinone.errors import InvalidRequest, PermissionDenied
-from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
+from apiinone.runtime import Runtime
 from apiinone.tasks.clip_length import check_clip_length
 from apiinone.tasks.references import UPLOAD_COVER, check_references, refers_to_earlier_work
 from apiinone.tasks.states import Status
@@ -71,7 +71,7 @@ def url_fields(model: ModelSpec, params: Mapping[str, Any]) -> Iterator[tuple[st
                     yield found
 
 
-def _own_file(gateway: Gateway, url: str) -> bool:
+def _own_file(gateway: Runtime, url: str) -> bool:
     """The URL names this gateway's own file: ``fetch_input`` reads it from the store."""
     return own_file_ref(gateway.settings.base_url, url) is not None
 
@@ -106,7 +106,7 @@ def _check_arrays(body: Any, limit: int) -> None:
         stack.extend(reversed(nested))  # the first array in document order is reported first
 
 
-async def _check_urls(gateway: Gateway, model: ModelSpec, params: Mapping[str, Any]) -> None:
+async def _check_urls(gateway: Runtime, model: ModelSpec, params: Mapping[str, Any]) -> None:
     found = list(url_fields(model, params))
     limit = gateway.settings.max_input_urls
     if sum(1 for path, _ in found if path != "callback_url") > limit:
@@ -163,7 +163,7 @@ async def _lock_account(conn: AsyncConnection, account_id: str) -> None:
 
 
 async def _write_with_references(
-    gateway: Gateway,
+    gateway: Runtime,
     principal: Principal,
     prepared: Sequence[Prepared],
     steps: Callable[[], Steps],
@@ -187,7 +187,7 @@ async def _write_with_references(
 
 
 async def prepare_task(
-    gateway: Gateway, principal: Principal, endpoint: str, body: Any, now: int
+    gateway: Runtime, principal: Principal, endpoint: str, body: Any, now: int
 ) -> Prepared:
     """Validate, authorize and price one request; its task row, not yet written."""
     _check_arrays(body, gateway.settings.max_array_items)
@@ -241,14 +241,14 @@ async def prepare_task(
     return Prepared(model=model, params=params, values=values, validated=validated)
 
 
-async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> Any:
+async def create_task(gateway: Runtime, principal: Principal, endpoint: str, body: Any) -> Any:
     """Accept one task (202 material): its row."""
     submitted = await create_tasks(gateway, principal, endpoint, [body])
     return submitted.rows[0]
 
 
 async def create_tasks(
-    gateway: Gateway,
+    gateway: Runtime,
     principal: Principal,
     endpoint: str,
     bodies: Sequence[Any],

@@ -18,9 +18,9 @@ from sqlalchemy import and_, select
 
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import tasks
-from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.providers.base import Artifact
+from apiinone.runtime import Runtime
 from apiinone.storage.files import save_file, sweep_expired
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
@@ -38,7 +38,7 @@ MAX_ARTIFACT_BYTES = 2 * 1024**3
 
 
 class TaskWorker:
-    def __init__(self, gateway: Gateway, *, concurrency: int | None = None) -> None:
+    def __init__(self, gateway: Runtime, *, concurrency: int | None = None) -> None:
         self.gateway = gateway
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id('w', 6)}"
         self.concurrency = concurrency or gateway.settings.worker_concurrency
