@@ -35,8 +35,8 @@ from apiinone.api.routes import (
     webhooks,
 )
 from apiinone.background import running_background
+from apiinone.catalog.overrides import CatalogSync
 from apiinone.dashboard import install_dashboard
-from apiinone.dashboard.price_overrides import CatalogSync
 from apiinone.gateway import Gateway
 from apiinone.messages.errors import AnthropicErrors
 from apiinone.redact import install_log_redaction, register_settings

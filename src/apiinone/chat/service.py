@@ -11,16 +11,15 @@ from typing import Any, TypeVar
 import orjson
 from starlette.responses import Response, StreamingResponse
 
+from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
 from apiinone.billing.holds import CHAT_HOLD_PREFIX
-from apiinone.catalog import validate_request
 from apiinone.chat.billing import StreamMeter, cost_from_usage, plan_hold
 from apiinone.chat.relay import END, IDLE, Relay
 from apiinone.chat.request import ignored_by, prepare
 from apiinone.errors import (
     APIError,
     InvalidRequest,
-    PermissionDenied,
     ServiceUnavailable,
     UpstreamError,
 )
@@ -118,10 +117,8 @@ async def _open_stream(
 
 
 async def run_chat(gateway: Runtime, principal: Principal, body: Any) -> Response:
-    validated = validate_request(gateway.catalog, CHAT_PATH, body)
+    validated = admit(principal, gateway.catalog, CHAT_PATH, body)
     model = validated.model
-    if not principal.allows_model(model.slug):
-        raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
     prepared = prepare(model, validated.params)
     params = prepared.params
     options = params.get("stream_options") or {}

@@ -16,10 +16,10 @@ from typing import Any
 import orjson
 from starlette.responses import Response, StreamingResponse
 
+from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
-from apiinone.catalog import estimate_prompt_tokens, validate_request
+from apiinone.catalog import estimate_prompt_tokens
 from apiinone.chat.service import CHAT_PATH, STREAM_HEADERS, run_chat
-from apiinone.errors import PermissionDenied
 from apiinone.messages.answer import message_id, to_message
 from apiinone.messages.request import Translated, ignored_header, to_chat
 from apiinone.messages.stream import to_events
@@ -77,9 +77,7 @@ async def count_tokens(
     """The prompt estimate a chat hold is made with, for this request; free."""
     translated = to_chat(body, counting=True)
     _fit(gateway, translated)
-    validated = validate_request(gateway.catalog, CHAT_PATH, translated.chat)
-    if not principal.allows_model(validated.model.slug):
-        raise PermissionDenied(f"This API key may not use the model '{validated.model.slug}'")
+    validated = admit(principal, gateway.catalog, CHAT_PATH, translated.chat)
     return {"input_tokens": estimate_prompt_tokens(validated.params)}
 
 

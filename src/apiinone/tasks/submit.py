@@ -13,19 +13,19 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
 from apiinone.catalog import (
     ModelSpec,
     ParamSpec,
     ValidatedRequest,
     price_request,
-    validate_request,
 )
 from apiinone.catalog.length_limits import TIER_FROM_SOURCE, check_version_limits
 from apiinone.db.engine import now_ms
 from apiinone.db.steps import Steps, run_connection
 from apiinone.db.tables import accounts
-from apiinone.errors import InvalidRequest, PermissionDenied
+from apiinone.errors import InvalidRequest
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
@@ -191,10 +191,8 @@ async def prepare_task(
 ) -> Prepared:
     """Validate, authorize and price one request; its task row, not yet written."""
     _check_arrays(body, gateway.settings.max_array_items)
-    validated = validate_request(gateway.catalog, endpoint, body)
+    validated = admit(principal, gateway.catalog, endpoint, body)
     model = validated.model
-    if not principal.allows_model(model.slug):
-        raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
     price = price_request(model, validated)
     params = dict(validated.params)
     callback_url = params.pop("callback_url", None)

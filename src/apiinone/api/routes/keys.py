@@ -11,27 +11,15 @@ from apiinone.api.deps import FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
 from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key, rotate_key, update_key
+from apiinone.auth.models import resolve_allowed_models
 from apiinone.auth.powers import bound_update, within
 from apiinone.auth.principal import Principal
-from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 KeyId = Annotated[str, Path(max_length=40)]
 Manager = FullAccessPrincipal
-
-
-def check_models(gateway: Gateway, models: list[str] | None) -> tuple[str, ...] | None:
-    if models is None:
-        return None
-    slugs: list[str] = []
-    for index, name in enumerate(models):
-        resolved = gateway.catalog.get(name)
-        if resolved is None:
-            raise InvalidRequest(f"Unknown model '{name}'", param=f"allowed_models[{index}]")
-        slugs.append(resolved.model.slug)
-    return tuple(dict.fromkeys(slugs))
 
 
 @router.get("")
@@ -47,7 +35,7 @@ async def issue_key(
     holds the full key, once."""
     limits = KeyLimits(
         expires_at=to_ms(body.expires_at),
-        allowed_models=check_models(gateway, body.allowed_models),
+        allowed_models=resolve_allowed_models(gateway.catalog, body.allowed_models),
         rate_limit_per_minute=body.rate_limit_per_minute,
         spend_cap=body.spend_cap,
     )
@@ -74,7 +62,7 @@ async def update_my_key(
     if "expires_at" in fields:
         fields["expires_at"] = to_ms(body.expires_at)
     if "allowed_models" in fields:
-        fields["allowed_models"] = check_models(gateway, body.allowed_models)
+        fields["allowed_models"] = resolve_allowed_models(gateway.catalog, body.allowed_models)
     fields = bound_update(principal, fields)
     info = await update_key(gateway.db, principal.account_id, key_id, **fields)
     await gateway.key_changed(info.key_hash)

@@ -18,23 +18,12 @@ from apiinone.errors import InvalidRequest
 from apiinone.tasks import store
 from apiinone.tasks.control import cancel_task, load_task
 from apiinone.tasks.render import task_object
-from apiinone.tasks.states import TERMINAL
+from apiinone.tasks.states import PUBLIC_TO_INTERNAL, TERMINAL
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 TaskId = Annotated[str, Path(max_length=64)]
 KEEPALIVE_SECONDS = 15.0
-PUBLIC_TO_INTERNAL = {
-    "IN_PROGRESS": ("queued", "processing"),
-    "SUCCESS": ("completed",),
-    "FAILED": ("failed",),
-    "CANCELED": ("canceled",),
-    "queued": ("queued",),
-    "processing": ("processing",),
-    "completed": ("completed",),
-    "failed": ("failed",),
-    "canceled": ("canceled",),
-}
 
 
 def _base(request: Request) -> str:

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.routes.tasks import PUBLIC_TO_INTERNAL
 from apiinone.dashboard.deps import CsrfChecked, PageError, PageUser
 from apiinone.dashboard.media import media_items, split_cursor
 from apiinone.dashboard.web import page, redirect
@@ -16,6 +15,7 @@ from apiinone.errors import APIError, NotFound
 from apiinone.tasks import store
 from apiinone.tasks.control import cancel_task, load_task
 from apiinone.tasks.render import task_object
+from apiinone.tasks.states import PUBLIC_TO_INTERNAL
 from apiinone.webhooks.queries import deliveries_for_task
 
 router = APIRouter(prefix="/tasks", include_in_schema=False)
