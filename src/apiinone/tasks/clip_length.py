@@ -11,7 +11,7 @@ import asyncio
 
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest
-from apiinone.providers.sandbox.media import MediaError, audio_info
+from apiinone.media import MediaError, audio_info
 from apiinone.runtime import Runtime
 from apiinone.storage.files import get_file
 

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from apiinone import media
 from apiinone.providers.base import Artifact, Failed, JobRequest, ProviderContext, Succeeded
-from apiinone.providers.sandbox import media, render
+from apiinone.providers.sandbox import render
 
 __all__ = ["run_job"]
 
