@@ -29,7 +29,7 @@ from apiinone.api.errors import error_response
 from apiinone.errors import APIError, IdempotencyConflict, InvalidRequest
 from apiinone.idempotency.policy import MAX_KEY_LENGTH, applies, request_hash
 from apiinone.idempotency.recorder import run_and_keep
-from apiinone.idempotency.store import Claim, Record, Saved, claim, purge_expired
+from apiinone.idempotency.records import Claim, Record, Saved, claim, purge_expired
 
 __all__ = ["IdempotencyMiddleware"]
 

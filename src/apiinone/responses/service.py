@@ -21,7 +21,7 @@ from apiinone.errors import InvalidRequest
 from apiinone.responses.events import EventWriter
 from apiinone.responses.output import finish, items_from, new_id, shell
 from apiinone.responses.request import CHAT_NAMES, Translated, to_messages, translate
-from apiinone.responses.store import load_response, save_response
+from apiinone.responses.saved import load_response, save_response
 from apiinone.runtime import Runtime
 from apiinone.wire import FastJSON
 

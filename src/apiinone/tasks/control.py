@@ -13,7 +13,7 @@ from sqlalchemy import Row
 from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.runtime import Runtime
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
 from apiinone.tasks.states import TERMINAL, Status
@@ -39,7 +39,7 @@ async def load_task(gateway: Runtime, account_id: str, task_id: str) -> Any:
         row = None if found is None else TaskRow(*found)
     except ReadBusy:
         async with db.read() as conn:
-            row = await store.get_task(conn, task_id, account_id)
+            row = await lifecycle.get_task(conn, task_id, account_id)
     if row is None:
         raise NotFound(f"No task {task_id}")
     return row
@@ -48,7 +48,7 @@ async def load_task(gateway: Runtime, account_id: str, task_id: str) -> Any:
 async def load_task_any(gateway: Runtime, task_id: str) -> Row[Any]:
     """A task whoever owns it (for provider callbacks, which have no account)."""
     async with gateway.db.read() as conn:
-        row = await store.get_task(conn, task_id)
+        row = await lifecycle.get_task(conn, task_id)
     if row is None:
         raise NotFound("No such hook")
     return row
@@ -74,7 +74,7 @@ async def cancel_task(gateway: Runtime, account_id: str, task_id: str) -> Any:
         raise InvalidRequest(
             f"Task {task_id} has already ended ({row.status}); it cannot be canceled"
         )
-    outcome = store.Finish(
+    outcome = lifecycle.Finish(
         Status.CANCELED, error_code="canceled", error_message="Canceled by the client"
     )
     finished = await finish_task(gateway, task_id, outcome, None)

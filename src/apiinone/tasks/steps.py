@@ -21,7 +21,7 @@ from apiinone.providers.base import (
     Succeeded,
 )
 from apiinone.runtime import Runtime
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.hooks import hook_url
 from apiinone.tasks.references import parent_context, refers_back
 from apiinone.tasks.rows import TaskRow
@@ -32,7 +32,7 @@ __all__ = ["StepRunner"]
 log = logging.getLogger("apiinone.tasks")
 
 MAX_ATTEMPTS = 6
-Finisher = Callable[[str, store.Finish, str | None], Awaitable[TaskRow | None]]
+Finisher = Callable[[str, lifecycle.Finish, str | None], Awaitable[TaskRow | None]]
 Saver = Callable[[TaskRow, Sequence[Artifact]], Awaitable[list[str]]]
 
 
@@ -86,7 +86,7 @@ class StepRunner:
         lease = self.gateway.settings.task_lease_seconds
         while True:
             await asyncio.sleep(lease / 3)
-            if not await store.renew_lease(
+            if not await lifecycle.renew_lease(
                 self.gateway.db, task_id, self.owner, lease_ms=int(lease * 1000)
             ):
                 return
@@ -110,7 +110,7 @@ class StepRunner:
             if row.attempts >= MAX_ATTEMPTS:
                 await self._fail(row, "internal_error", "The task failed inside the gateway")
             else:
-                await store.retry_later(
+                await lifecycle.retry_later(
                     self.gateway.db, row.id, self.owner, delay=2.0**row.attempts
                 )
 
@@ -131,7 +131,7 @@ class StepRunner:
         channel: str | None = row.channel
         tried: list[str] = []
         while True:
-            if not await store.mark_submitting(
+            if not await lifecycle.mark_submitting(
                 self.gateway.db, row.id, self.owner, provider=provider.name, channel=channel
             ):
                 return
@@ -151,13 +151,13 @@ class StepRunner:
         if isinstance(outcome, Failed) and outcome.retryable:
             if row.attempts < MAX_ATTEMPTS:
                 delay = 2.0**row.attempts
-                await store.clear_submitting(self.gateway.db, row.id, self.owner, delay=delay)
+                await lifecycle.clear_submitting(self.gateway.db, row.id, self.owner, delay=delay)
             else:
                 await self._fail(row, outcome.code, outcome.message)
             return
         router.report(channel, ok=True)  # a client-side 4xx is no fault of the channel
         if isinstance(outcome, Submitted):
-            await store.record_submitted(
+            await lifecycle.record_submitted(
                 self.gateway.db,
                 row.id,
                 self.owner,
@@ -173,7 +173,7 @@ class StepRunner:
 
     async def _after_poll(self, row: TaskRow, outcome: Running | Succeeded | Failed) -> None:
         if isinstance(outcome, Running):
-            await store.record_poll(
+            await lifecycle.record_poll(
                 self.gateway.db,
                 row.id,
                 self.owner,
@@ -192,14 +192,14 @@ class StepRunner:
         result = _fill(outcome.result, paths) if outcome.result is not None else None
         await self._finish(
             row.id,
-            store.Finish(Status.COMPLETED, response=paths, result=result),
+            lifecycle.Finish(Status.COMPLETED, response=paths, result=result),
             self.owner,
         )
 
     async def _fail(self, row: TaskRow, code: str, message: str) -> None:
         await self._finish(
             row.id,
-            store.Finish(Status.FAILED, error_code=code, error_message=message),
+            lifecycle.Finish(Status.FAILED, error_code=code, error_message=message),
             self.owner,
         )
 

@@ -22,7 +22,7 @@ from apiinone.ids import new_id
 from apiinone.providers.base import Artifact
 from apiinone.runtime import Runtime
 from apiinone.storage.files import save_file, sweep_expired
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import ACTIVE, Status
@@ -55,7 +55,7 @@ class TaskWorker:
             try:
                 free = self.concurrency - len(self._inflight)
                 if free > 0:
-                    claimed = await store.claim_due(
+                    claimed = await lifecycle.claim_due(
                         self.gateway.db,
                         self.owner,
                         lease_ms=lease_ms,
@@ -97,7 +97,7 @@ class TaskWorker:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def finish(
-        self, task_id: str, outcome: store.Finish, owner: str | None
+        self, task_id: str, outcome: lifecycle.Finish, owner: str | None
     ) -> TaskRow | None:
         return await finish_task(self.gateway, task_id, outcome, owner)
 
@@ -151,7 +151,7 @@ class TaskWorker:
         swept = 0
         for row in rows:
             seconds = (row.deadline_at - row.created_at) // 1000
-            outcome = store.Finish(
+            outcome = lifecycle.Finish(
                 Status.FAILED,
                 error_code="timeout",
                 error_message=(

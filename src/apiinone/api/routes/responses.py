@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.responses.saved import delete_response, load_response
 from apiinone.responses.service import run_responses
-from apiinone.responses.store import delete_response, load_response
 
 router = APIRouter(tags=["responses"])
 

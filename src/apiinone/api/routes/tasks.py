@@ -15,7 +15,7 @@ from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.params import ascii_int
 from apiinone.api.render import FastJSON, envelope
 from apiinone.errors import InvalidRequest
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
 from apiinone.tasks.render import task_object
 from apiinone.tasks.states import PUBLIC_TO_INTERNAL, TERMINAL
@@ -81,7 +81,7 @@ async def list_tasks(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> FastJSON:
-    rows = await store.list_tasks(
+    rows = await lifecycle.list_tasks(
         gateway.db,
         account_id=principal.account_id,
         statuses=PUBLIC_TO_INTERNAL[status] if status else None,

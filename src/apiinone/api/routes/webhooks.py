@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path
 
 from apiinone.api.deps import CurrentPrincipal, FullAccessPrincipal, GatewayDep
 from apiinone.api.render import FastJSON, envelope
+from apiinone.webhooks.deliveries import requeue_delivery
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.secrets import ensure_secret, rotate_secret
-from apiinone.webhooks.store import requeue_delivery
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 

@@ -13,7 +13,7 @@ from apiinone.dashboard.charts import day_chart, model_bars
 from apiinone.dashboard.deps import PageUser
 from apiinone.dashboard.queries import spend_by_day, spend_by_model
 from apiinone.dashboard.web import page
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.render import task_object
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ async def overview(
         test = await get_wallet(conn, account_id, "test")
     days = await spend_by_day(gateway.db, account_id, mode, days=30)
     models = await spend_by_model(gateway.db, account_id, mode, days=30)
-    recent = await store.list_tasks(
+    recent = await lifecycle.list_tasks(
         gateway.db, account_id=account_id, statuses=None, model=None, before=None, limit=6
     )
     base = str(request.base_url)

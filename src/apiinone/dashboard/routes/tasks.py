@@ -12,7 +12,7 @@ from apiinone.dashboard.deps import CsrfChecked, PageError, PageUser
 from apiinone.dashboard.media import media_items, split_cursor
 from apiinone.dashboard.web import page, redirect
 from apiinone.errors import APIError, NotFound
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
 from apiinone.tasks.render import task_object
 from apiinone.tasks.states import PUBLIC_TO_INTERNAL
@@ -46,7 +46,7 @@ async def tasks_page(
     model: str = "",
     cursor: str = "",
 ) -> Response:
-    rows = await store.list_tasks(
+    rows = await lifecycle.list_tasks(
         gateway.db,
         account_id=user.account.id,
         statuses=PUBLIC_TO_INTERNAL.get(status) if status else None,
