@@ -25,8 +25,8 @@ from apiinone.storage.files import save_file, sweep_expired
 from apiinone.tasks import lifecycle
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.rows import TaskRow
+from apiinone.tasks.runner import StepRunner
 from apiinone.tasks.states import ACTIVE, Status
-from apiinone.tasks.steps import StepRunner
 
 __all__ = ["TaskWorker"]
 
