@@ -10,12 +10,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from apiinone import __version__, openai_compat
+from apiinone.api.envelope import FastJSON
 from apiinone.api.errors import install_error_handlers
 from apiinone.api.fastlane import FastLane
 from apiinone.api.idempotency import IdempotencyMiddleware
 from apiinone.api.middleware import RequestContextMiddleware
 from apiinone.api.openapi import install_openapi
-from apiinone.api.render import FastJSON
 from apiinone.api.routes import (
     account,
     admin,

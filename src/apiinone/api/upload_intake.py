@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from apiinone.api.deps import parse_json_object
-from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.api.envelope import FastJSON, envelope, iso
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest
 from apiinone.net.fetch import MEDIA_TYPES, accepted_type, fetch_input

@@ -5,8 +5,8 @@ from __future__ import annotations
 from apiinone.db.steps import Steps
 from apiinone.runtime import Runtime
 from apiinone.tasks import lifecycle
-from apiinone.tasks.render import task_object
 from apiinone.tasks.rows import TaskRow
+from apiinone.tasks.task_object import task_object
 from apiinone.webhooks.outbox import enqueue_steps
 
 __all__ = ["finish_task"]

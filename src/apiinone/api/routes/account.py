@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import and_, select
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.envelope import FastJSON, envelope, iso
 from apiinone.api.params import EpochMsFrom, EpochMsUntil, ascii_int
-from apiinone.api.render import FastJSON, envelope, iso
 from apiinone.auth.accounts import get_account
 from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.billing.ledger import get_wallet

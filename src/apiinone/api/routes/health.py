@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 
 router = APIRouter(tags=["ops"])
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from apiinone.api.deps import FullAccessPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
 from apiinone.auth.keys import KeyLimits, create_key, list_keys, revoke_key, rotate_key, update_key
 from apiinone.auth.models import resolve_allowed_models

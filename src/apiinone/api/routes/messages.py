@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 from apiinone.messages.service import count_tokens, run_messages
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.catalog import list_item, public_model
 from apiinone.errors import NotFound
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from apiinone import quotes
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 
 router = APIRouter(prefix="/api/v1", tags=["quotes"])
 

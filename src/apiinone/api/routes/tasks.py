@@ -12,13 +12,13 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.params import ascii_int
-from apiinone.api.render import FastJSON, envelope
 from apiinone.errors import InvalidRequest
 from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
-from apiinone.tasks.render import task_object
 from apiinone.tasks.states import PUBLIC_TO_INTERNAL, TERMINAL
+from apiinone.tasks.task_object import task_object
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 

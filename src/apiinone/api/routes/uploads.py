@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.upload_intake import MAX_URL, base_url, receive_upload, upload_object
 from apiinone.errors import NotFound
 from apiinone.storage.files import get_file

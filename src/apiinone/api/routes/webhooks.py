@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from apiinone.api.deps import CurrentPrincipal, FullAccessPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.webhooks.deliveries import requeue_delivery
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.secrets import ensure_secret, rotate_secret

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep, JSONBody
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.upload_intake import receive_upload
 from apiinone.catalog import public_model
 from apiinone.chat.service import run_chat
@@ -24,8 +24,8 @@ from apiinone.errors import InvalidRequest, NotFound, RateLimited
 from apiinone.gateway import Gateway
 from apiinone.quotes import quote
 from apiinone.tasks.control import cancel_task, load_task
-from apiinone.tasks.render import created_envelope_data, task_object
 from apiinone.tasks.submit import create_task
+from apiinone.tasks.task_object import created_envelope_data, task_object
 
 router = APIRouter(prefix="/dashboard/api", include_in_schema=False)
 

@@ -14,7 +14,7 @@ from apiinone.dashboard.deps import PageUser
 from apiinone.dashboard.queries import spend_by_day, spend_by_model
 from apiinone.dashboard.web import page
 from apiinone.tasks import lifecycle
-from apiinone.tasks.render import task_object
+from apiinone.tasks.task_object import task_object
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,8 +14,8 @@ from apiinone.dashboard.web import page, redirect
 from apiinone.errors import APIError, NotFound
 from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
-from apiinone.tasks.render import task_object
 from apiinone.tasks.states import PUBLIC_TO_INTERNAL
+from apiinone.tasks.task_object import task_object
 from apiinone.webhooks.queries import deliveries_for_task
 
 router = APIRouter(prefix="/tasks", include_in_schema=False)
