@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from apiinone import __version__, openai_compat
+from apiinone.api.envelope import FastJSON
 from apiinone.api.errors import install_error_handlers
 from apiinone.api.fastlane import FastLane
+from apiinone.api.idempotency import IdempotencyMiddleware
 from apiinone.api.middleware import RequestContextMiddleware
 from apiinone.api.openapi import install_openapi
-from apiinone.api.render import FastJSON
 from apiinone.api.routes import (
     account,
     admin,
@@ -36,10 +37,9 @@ from apiinone.api.routes import (
     webhooks,
 )
 from apiinone.background import running_background
+from apiinone.catalog.overrides import CatalogSync
 from apiinone.dashboard import install_dashboard
-from apiinone.dashboard.price_overrides import CatalogSync
 from apiinone.gateway import Gateway
-from apiinone.idempotency import IdempotencyMiddleware
 from apiinone.messages.errors import AnthropicErrors
 from apiinone.redact import install_log_redaction, register_settings
 from apiinone.settings import Settings, load_settings

@@ -27,9 +27,9 @@ from apiinone.ratelimit.limiter import RateLimiter
 from apiinone.requestlog import RequestLog
 from apiinone.sealing import Sealer
 from apiinone.settings import Settings
+from apiinone.signals import TaskSignals
 from apiinone.storage.base import BlobStore
 from apiinone.storage.local import LocalBlobStore
-from apiinone.tasks.events import TaskSignals
 
 if TYPE_CHECKING:
     from apiinone.webhooks.dispatcher import WebhookDispatcher

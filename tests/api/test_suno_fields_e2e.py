@@ -147,7 +147,7 @@ def test_extend_is_priced_by_the_source_tier(
 def test_upload_cover_takes_6_to_60_seconds(
     user: httpx.Client, seconds: float, accepted: bool
 ) -> None:
-    from apiinone.providers.sandbox.media import make_audio
+    from apiinone.media import make_audio
 
     mp3 = make_audio("hum", seed=2, duration=seconds, fmt="mp3")  # measured by ffmpeg
     up = user.post("/api/v1/uploads", files={"file": ("hum.mp3", mp3, "audio/mpeg")})
@@ -166,7 +166,7 @@ def test_upload_cover_takes_6_to_60_seconds(
 
 
 def test_upload_cover_of_something_not_audio_is_400(user: httpx.Client) -> None:
-    from apiinone.providers.sandbox.media import make_image
+    from apiinone.media import make_image
 
     png = make_image("not audio", seed=1, width=64, height=64, fmt="png")
     up = user.post("/api/v1/uploads", files={"file": ("x.png", png, "image/png")})

@@ -8,7 +8,7 @@ import asyncio
 from functools import partial
 from pathlib import Path
 
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
 from apiinone.tasks.submit_sql import insert_tasks_steps
 from tests.support import pg
@@ -37,7 +37,7 @@ async def test_point_reads_see_commits_and_answer_like_the_query(tmp_path: Path)
         assert all(r == rows[0] for r in rows) and rows[0] is not None
         assert await reads.row(SELECT_OWNED, (made.id, "acct_other")) is None
         async with db.read() as conn:
-            queried = await store.get_task(conn, made.id, account)
+            queried = await lifecycle.get_task(conn, made.id, account)
         assert queried is not None
         assert TaskRow(*rows[0]) == queried == made
         # Forty reads at once queued for the pool's few connections rather than opening more.

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apiinone.api.idempotency import IdempotencyMiddleware
 from apiinone.auth.accounts import create_account
 from apiinone.auth.keys import create_key
 from apiinone.db.migrate import upgrade
 from apiinone.db.tables import idempotency_keys
 from apiinone.gateway import Gateway
-from apiinone.idempotency.middleware import IdempotencyMiddleware
 from apiinone.settings import Settings
 from tests.support import pg
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from apiinone.auth.secrets import generate_key
-from apiinone.providers.sandbox.media import audio_info
+from apiinone.media import audio_info
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.support.server import Server, base_env
 

@@ -9,10 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from apiinone.media import audio_info
 from apiinone.providers.base import Failed, JobRequest, ProviderContext, Succeeded
 from apiinone.providers.elevenlabs import build
 from apiinone.providers.http import ChannelConfig, HttpFailed, HttpJobProvider
-from apiinone.providers.sandbox.media import audio_info
 from tests.fakes.elevenlabs import FakeElevenLabs
 
 KEY = "sk_elevenlabs_provider_test_key_0123456789"

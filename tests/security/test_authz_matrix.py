@@ -51,7 +51,7 @@ import httpx
 import pytest
 
 from apiinone.auth.secrets import generate_key
-from apiinone.providers.sandbox.media import make_audio
+from apiinone.media import make_audio
 from tests.conftest import Account
 from tests.dashboard.web import PASSWORD, browser, token_of
 from tests.security.authz_support import Receiver, app_routes, fill, session

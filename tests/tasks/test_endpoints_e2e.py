@@ -11,7 +11,7 @@ import httpx
 import imageio_ffmpeg
 import pytest
 
-from apiinone.providers.sandbox.media import audio_info
+from apiinone.media import audio_info
 from tests.support.server import Server
 from tests.support.tasks import create, download, image_of, png, run, upload, wait
 
@@ -211,7 +211,7 @@ def test_upload_cover_and_minimax(user: httpx.Client) -> None:
 
 
 def audio_bytes() -> bytes:
-    from apiinone.providers.sandbox.media import make_audio
+    from apiinone.media import make_audio
 
     return make_audio("hum", seed=1, duration=8.0, fmt="wav")
 

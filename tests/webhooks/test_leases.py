@@ -93,7 +93,7 @@ async def test_stopping_run_gives_the_lease_back(
 async def test_next_due_waits_for_a_held_lease_and_the_first_delay(
     world: World, session: aiohttp.ClientSession, receiver_factory: Factory
 ) -> None:
-    from apiinone.webhooks.store import next_due_at
+    from apiinone.webhooks.deliveries import next_due_at
 
     receiver = await receiver_factory(Answer(200))
     delivery_id = await add_delivery(world, receiver.url)

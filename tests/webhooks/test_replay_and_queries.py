@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 
 from apiinone.errors import NotFound
+from apiinone.webhooks.deliveries import requeue_delivery
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.retry import next_delay, parse_retry_after
-from apiinone.webhooks.store import requeue_delivery
 from tests.support.db import new_account
 from tests.webhooks.conftest import (
     Answer,

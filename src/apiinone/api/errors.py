@@ -12,7 +12,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 from apiinone.errors import (
     APIError,
     InvalidRequest,

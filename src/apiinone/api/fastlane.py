@@ -26,16 +26,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from apiinone.api.deps import authenticate, parse_json_object
+from apiinone.api.envelope import envelope
 from apiinone.api.errors import error_response, unexpected_response
-from apiinone.api.render import envelope
 from apiinone.api.routes.generate import ASYNC_ENDPOINTS
 from apiinone.auth.principal import Principal
 from apiinone.chat.service import run_chat
 from apiinone.errors import APIError
 from apiinone.gateway import Gateway
 from apiinone.tasks.control import load_task
-from apiinone.tasks.render import created_envelope_data, ignored_params, task_object
 from apiinone.tasks.submit import create_task
+from apiinone.tasks.task_object import created_envelope_data, ignored_params, task_object
 
 __all__ = ["FastLane"]
 

@@ -11,10 +11,9 @@ from typing import Any, TypeVar
 import orjson
 from starlette.responses import Response, StreamingResponse
 
-from apiinone.api.render import FastJSON
+from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
 from apiinone.billing.holds import CHAT_HOLD_PREFIX
-from apiinone.catalog import validate_request
 from apiinone.chat.billing import StreamMeter, cost_from_usage, plan_hold
 from apiinone.chat.relay import END, IDLE, Relay
 from apiinone.chat.request import ignored_by, prepare
@@ -22,15 +21,15 @@ from apiinone.chat.trail import ChatTrail, watched
 from apiinone.errors import (
     APIError,
     InvalidRequest,
-    PermissionDenied,
     ServiceUnavailable,
     UpstreamError,
 )
-from apiinone.gateway import Gateway
 from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatProvider, ChatRequest, UpstreamFailure
 from apiinone.providers.concurrency import ChannelsBusy, Slot
 from apiinone.providers.registry import Channel
+from apiinone.runtime import Runtime
+from apiinone.wire import FastJSON
 
 __all__ = ["run_chat"]
 
@@ -54,11 +53,11 @@ async def _no_fetch(url: str) -> tuple[bytes, str]:
     raise InvalidRequest("chat providers fetch no inputs through the gateway")
 
 
-async def _settle(gateway: Gateway, hold_id: str, cost: int) -> None:
+async def _settle(gateway: Runtime, hold_id: str, cost: int) -> None:
     await gateway.holds.settle(hold_id, cost)
 
 
-async def _or_release(gateway: Gateway, hold_id: str, work: Awaitable[T]) -> T:
+async def _or_release(gateway: Runtime, hold_id: str, work: Awaitable[T]) -> T:
     """Run ``work``; a failure before any output releases the hold in full."""
     try:
         return await work
@@ -77,7 +76,7 @@ async def _first(iterator: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | No
         return None
 
 
-def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, last: bool) -> bool:
+def _failed_over(gateway: Runtime, channel: Channel, failure: UpstreamFailure, last: bool) -> bool:
     """Count a failure before any output; True when the next channel should be tried."""
     if not failure.retryable:
         gateway.providers.report(channel.name, ok=True)  # the request's fault, not the channel's
@@ -87,7 +86,7 @@ def _failed_over(gateway: Gateway, channel: Channel, failure: UpstreamFailure, l
 
 
 async def _complete(
-    gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
+    gateway: Runtime, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
 ) -> tuple[dict[str, Any], ChatProvider]:
     """The first answer of the channels in order; a full channel (``max_concurrency``) is
     passed over."""
@@ -112,7 +111,7 @@ async def _complete(
 
 
 async def _open_stream(
-    gateway: Gateway, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
+    gateway: Runtime, channels: list[Channel], request: ChatRequest, ctx: ProviderContext
 ) -> tuple[AsyncIterator[dict[str, Any]], dict[str, Any] | None, ChatProvider, Slot]:
     """The first stream of the channels in order to give its first chunk, and its slot on
     its channel (held until the stream is over); a full channel is passed over."""
@@ -150,11 +149,9 @@ def _none_left(
     return UpstreamError("No provider channel is available")
 
 
-async def run_chat(gateway: Gateway, principal: Principal, body: Any) -> Response:
-    validated = validate_request(gateway.catalog, CHAT_PATH, body)
+async def run_chat(gateway: Runtime, principal: Principal, body: Any) -> Response:
+    validated = admit(principal, gateway.catalog, CHAT_PATH, body)
     model = validated.model
-    if not principal.allows_model(model.slug):
-        raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
     prepared = prepare(model, validated.params)
     params = prepared.params
     options = params.get("stream_options") or {}
@@ -299,7 +296,7 @@ def _with_ignored(
 
 
 async def _close_and_settle(
-    gateway: Gateway,
+    gateway: Runtime,
     iterator: AsyncIterator[dict[str, Any]],
     relay: Relay | None,
     slot: Slot,

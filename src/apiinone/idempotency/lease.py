@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from apiinone.db.engine import Database
-from apiinone.idempotency.store import Record, renew
+from apiinone.idempotency.records import Record, renew
 
 __all__ = ["held"]
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from apiinone.db.engine import Database
 from apiinone.idempotency.lease import held
 from apiinone.idempotency.policy import ORIGINAL_REQUEST, kept_headers, recorded
-from apiinone.idempotency.store import Record, Saved, abandon, save
+from apiinone.idempotency.records import Record, Saved, abandon, save
 from apiinone.idempotency.withhold import withhold_secrets
 
 __all__ = ["run_and_keep"]

@@ -16,20 +16,20 @@ from typing import Any
 import orjson
 from starlette.responses import Response, StreamingResponse
 
-from apiinone.api.render import FastJSON
+from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
-from apiinone.catalog import estimate_prompt_tokens, validate_request
+from apiinone.catalog import estimate_prompt_tokens
 from apiinone.chat.service import CHAT_PATH, STREAM_HEADERS, run_chat
-from apiinone.errors import PermissionDenied
-from apiinone.gateway import Gateway
 from apiinone.messages.answer import message_id, to_message
 from apiinone.messages.request import Translated, ignored_header, to_chat
 from apiinone.messages.stream import to_events
+from apiinone.runtime import Runtime
+from apiinone.wire import FastJSON
 
 __all__ = ["count_tokens", "run_messages"]
 
 
-def _fit(gateway: Gateway, translated: Translated) -> None:
+def _fit(gateway: Runtime, translated: Translated) -> None:
     """For a model without reasoning: no ``include_thoughts`` (it does not take it) and no
     thinking blocks (``thinking`` is named as ignored)."""
     chat = translated.chat
@@ -43,7 +43,7 @@ def _fit(gateway: Gateway, translated: Translated) -> None:
         translated.thinking = False
 
 
-async def run_messages(gateway: Gateway, principal: Principal, body: dict[str, Any]) -> Response:
+async def run_messages(gateway: Runtime, principal: Principal, body: dict[str, Any]) -> Response:
     translated = to_chat(body)
     _fit(gateway, translated)
     answer = await run_chat(gateway, principal, translated.chat)
@@ -72,14 +72,12 @@ async def run_messages(gateway: Gateway, principal: Principal, body: dict[str, A
 
 
 async def count_tokens(
-    gateway: Gateway, principal: Principal, body: dict[str, Any]
+    gateway: Runtime, principal: Principal, body: dict[str, Any]
 ) -> dict[str, int]:
     """The prompt estimate a chat hold is made with, for this request; free."""
     translated = to_chat(body, counting=True)
     _fit(gateway, translated)
-    validated = validate_request(gateway.catalog, CHAT_PATH, translated.chat)
-    if not principal.allows_model(validated.model.slug):
-        raise PermissionDenied(f"This API key may not use the model '{validated.model.slug}'")
+    validated = admit(principal, gateway.catalog, CHAT_PATH, translated.chat)
     return {"input_tokens": estimate_prompt_tokens(validated.params)}
 
 

@@ -14,7 +14,7 @@ Every failure is an ``InvalidRequest`` naming ``param``; foreign errors are chai
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -26,9 +26,11 @@ from apiinone.net.sniff import sniff
 from apiinone.storage.files import get_file
 
 if TYPE_CHECKING:
-    from apiinone.gateway import Gateway
+    from apiinone.db.engine import Database
+    from apiinone.settings import Settings
+    from apiinone.storage.base import BlobStore
 
-__all__ = ["MEDIA_TYPES", "accepted_type", "fetch_input", "own_file_ref"]
+__all__ = ["MEDIA_TYPES", "FetchContext", "accepted_type", "fetch_input", "own_file_ref"]
 
 MEDIA_TYPES = ("image/", "video/", "audio/")
 TIMEOUT_SECONDS = 60.0
@@ -38,6 +40,18 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Declared types that can carry script: never trusted, whatever ``accept`` says.
 _ACTIVE = ("svg", "xml", "html", "javascript")
+
+
+class FetchContext(Protocol):
+    """What a fetch needs of the gateway: its own files, and a session that checks addresses."""
+
+    settings: Settings
+    db: Database
+    store: BlobStore
+    guard: UrlGuard
+
+    @property
+    def fetch_session(self) -> aiohttp.ClientSession: ...
 
 
 def _what(param: str | None) -> str:
@@ -101,7 +115,7 @@ def _too_large(param: str | None, max_bytes: int) -> InvalidRequest:
 
 
 async def _read_own(
-    gateway: Gateway,
+    gateway: FetchContext,
     ref: tuple[str, str],
     *,
     account_id: str | None,
@@ -149,7 +163,7 @@ async def _read_body(response: aiohttp.ClientResponse, max_bytes: int, param: st
 
 
 async def _follow(
-    gateway: Gateway, url: str, max_bytes: int, param: str | None
+    gateway: FetchContext, url: str, max_bytes: int, param: str | None
 ) -> tuple[bytes, str]:
     session = gateway.fetch_session
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
@@ -182,7 +196,7 @@ async def _follow(
 
 
 async def _download(
-    gateway: Gateway, url: str, max_bytes: int, param: str | None
+    gateway: FetchContext, url: str, max_bytes: int, param: str | None
 ) -> tuple[bytes, str]:
     what = _what(param)
     try:
@@ -211,7 +225,7 @@ async def _download(
 
 
 async def fetch_input(
-    gateway: Gateway,
+    gateway: FetchContext,
     url: str,
     *,
     account_id: str | None,

@@ -15,10 +15,10 @@ from typing import Any, Final
 
 from starlette.requests import Request
 
-from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
 from apiinone.catalog import ModelSpec
 from apiinone.errors import InvalidRequest
+from apiinone.wire import FastJSON
 
 __all__ = ["ANTHROPIC_VERSION", "anthropic_list", "anthropic_model"]
 

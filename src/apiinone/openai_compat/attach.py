@@ -22,7 +22,7 @@ import orjson
 from apiinone.auth.principal import Principal
 from apiinone.db.engine import now_ms
 from apiinone.db.steps import Steps
-from apiinone.gateway import Gateway
+from apiinone.runtime import Runtime
 
 __all__ = ["UNCLAIMED_SECONDS", "ended_since_ms", "fingerprint", "forget"]
 
@@ -53,6 +53,6 @@ def _forget_steps(digest: str, task_ids: Sequence[str]) -> Steps:
     )
 
 
-async def forget(gateway: Gateway, digest: str, task_ids: Sequence[str]) -> None:
+async def forget(gateway: Runtime, digest: str, task_ids: Sequence[str]) -> None:
     """The answer of these tasks was given: a request with the same body is a new one."""
     await gateway.db.run_steps(partial(_forget_steps, digest, list(task_ids)))

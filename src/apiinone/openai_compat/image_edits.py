@@ -15,11 +15,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON
 from apiinone.api.shapes.openai import openai_content
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.bodies import ImageEditCreate, parse_body
 from apiinone.openai_compat.config import default_image_model, wait_seconds
 from apiinone.openai_compat.image_edit_form import ImageFile, read_edit_form
@@ -35,7 +33,9 @@ from apiinone.openai_compat.image_inputs import edit_variant, input_binding
 from apiinone.openai_compat.images import IMAGE_ENDPOINT, image_bodies, images_answer
 from apiinone.openai_compat.jobs import run_tasks
 from apiinone.openai_compat.resolve import resolve_model
+from apiinone.runtime import Runtime
 from apiinone.storage.files import absolute_url, save_upload
+from apiinone.wire import FastJSON
 
 __all__ = ["EDIT_PATH", "router"]
 
@@ -70,7 +70,7 @@ EDIT_BODY = {
 }
 
 
-async def _store(gateway: Gateway, principal: Principal, image: ImageFile) -> str:
+async def _store(gateway: Runtime, principal: Principal, image: ImageFile) -> str:
     stored = await save_upload(
         gateway.db,
         gateway.store,

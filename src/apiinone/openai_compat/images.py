@@ -32,11 +32,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
-from apiinone.api.render import FastJSON
 from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.catalog import ModelSpec
 from apiinone.errors import InvalidRequest
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.bodies import ImageGenerationCreate, parse_body
 from apiinone.openai_compat.choices import quality_value, same_word
 from apiinone.openai_compat.config import default_image_model, wait_seconds
@@ -52,7 +50,9 @@ from apiinone.openai_compat.jobs import Answer, run_tasks
 from apiinone.openai_compat.resolve import resolve_model
 from apiinone.openai_compat.results import absolute, read_result, result_paths
 from apiinone.openai_compat.sizes import parse_size, size_params
+from apiinone.runtime import Runtime
 from apiinone.tasks.rows import TaskRow
+from apiinone.wire import FastJSON
 
 __all__ = ["IMAGE_ENDPOINT", "image_bodies", "images_answer", "router"]
 
@@ -94,7 +94,7 @@ def image_bodies(model: ModelSpec, name: str, req: ImageGenerationCreate) -> lis
 
 
 async def _image_data(
-    gateway: Gateway, rows: list[TaskRow], n: int, as_b64: bool, base_url: str
+    gateway: Runtime, rows: list[TaskRow], n: int, as_b64: bool, base_url: str
 ) -> list[dict[str, str]]:
     paths = [path for row in rows for path in result_paths(row)][:n]
     if not as_b64:
@@ -107,7 +107,7 @@ async def _image_data(
 
 
 async def images_answer(
-    gateway: Gateway,
+    gateway: Runtime,
     request: Request,
     answer: Answer,
     req: ImageGenerationCreate,

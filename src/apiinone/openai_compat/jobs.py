@@ -22,9 +22,9 @@ from typing import Any
 
 from apiinone.auth.principal import Principal
 from apiinone.errors import ServiceUnavailable, UpstreamError
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.attach import ended_since_ms, fingerprint, forget
 from apiinone.openai_compat.config import RETRY_AFTER_SECONDS
+from apiinone.runtime import Runtime
 from apiinone.tasks.control import wait_for_terminal
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import ACTIVE, Status
@@ -73,7 +73,7 @@ def outcome(rows: Sequence[TaskRow], seconds: float) -> list[TaskRow]:
 
 
 async def run_tasks(
-    gateway: Gateway,
+    gateway: Runtime,
     principal: Principal,
     path: str,
     request_body: Any,

@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON
 from apiinone.api.shapes.openai import openai_content
 from apiinone.catalog import ModelSpec
 from apiinone.errors import NotFound
@@ -25,6 +24,7 @@ from apiinone.openai_compat.anthropic_models import (
     anthropic_list,
     anthropic_model,
 )
+from apiinone.wire import FastJSON
 
 __all__ = ["CATALOG_CREATED", "model_object", "router"]
 

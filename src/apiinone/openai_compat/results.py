@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import orjson
 
 from apiinone.errors import NotFound
-from apiinone.gateway import Gateway
+from apiinone.runtime import Runtime
 from apiinone.storage.files import StoredFile, absolute_url, get_file
 from apiinone.tasks.rows import TaskRow
 
@@ -36,7 +36,7 @@ def file_id_of(path: str) -> str | None:
     return None
 
 
-async def open_result(gateway: Gateway, path: str) -> StoredFile:
+async def open_result(gateway: Runtime, path: str) -> StoredFile:
     """The stored file behind a result path; 404 once it has expired."""
     file_id = file_id_of(path)
     stored = await get_file(gateway.db, file_id) if file_id else None
@@ -45,7 +45,7 @@ async def open_result(gateway: Gateway, path: str) -> StoredFile:
     return stored
 
 
-async def read_result(gateway: Gateway, path: str) -> tuple[StoredFile, bytes]:
+async def read_result(gateway: Runtime, path: str) -> tuple[StoredFile, bytes]:
     stored = await open_result(gateway, path)
     try:
         data = await gateway.store.get(stored.storage_key)

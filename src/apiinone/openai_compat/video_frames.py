@@ -15,8 +15,8 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from apiinone.providers.sandbox.media.errors import MediaError
-from apiinone.providers.sandbox.media.ffmpeg import VIDEO_DEMUXERS, run_ffmpeg
+from apiinone.media.errors import MediaError
+from apiinone.media.ffmpeg import VIDEO_DEMUXERS, run_ffmpeg
 
 __all__ = ["CELL_WIDTH", "COLUMNS", "ROWS", "FrameError", "spritesheet", "thumbnail"]
 

@@ -14,11 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
-from apiinone.api.render import FastJSON
 from apiinone.api.shapes.envelope import answers
 from apiinone.api.shapes.openai import VideoGeneration, VideoGenerationCreated
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT, generation_object, load_video
 from apiinone.tasks.submit import create_task
+from apiinone.wire import FastJSON
 
 __all__ = ["router"]
 

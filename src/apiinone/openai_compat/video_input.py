@@ -23,9 +23,9 @@ from starlette.formparsers import MultiPartException
 from apiinone.api.deps import json_body
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest, NotFound
-from apiinone.gateway import Gateway
 from apiinone.net.fetch import accepted_type
 from apiinone.openai_compat.bodies import VideoCreate, parse_body
+from apiinone.runtime import Runtime
 from apiinone.storage.files import absolute_url, get_file, safe_name, save_upload
 
 __all__ = ["Upload", "has_reference", "read_video_create", "reference_url"]
@@ -92,7 +92,7 @@ def has_reference(req: VideoCreate, upload: Upload | None) -> bool:
 
 
 async def reference_url(
-    gateway: Gateway, principal: Principal, req: VideoCreate, upload: Upload | None
+    gateway: Runtime, principal: Principal, req: VideoCreate, upload: Upload | None
 ) -> str | None:
     """The input reference as a URL the video model can fetch (``None`` without one)."""
     if upload is not None:

@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, json_body
-from apiinone.api.render import FastJSON
 from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.openai_compat.bodies import parse_body
@@ -36,6 +35,7 @@ from apiinone.openai_compat.videos import first_frame_param, still
 from apiinone.storage.files import absolute_url, save_upload
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit import create_task
+from apiinone.wire import FastJSON
 
 __all__ = ["VideoRemix", "router"]
 

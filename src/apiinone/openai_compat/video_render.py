@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 
 from apiinone.errors import NotFound
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.results import absolute, result_paths
 from apiinone.openai_compat.sizes import video_size_of
+from apiinone.runtime import Runtime
 from apiinone.tasks.control import load_task
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
@@ -46,7 +46,7 @@ def _seconds(ms: int | None) -> int | None:
     return None if ms is None else int(ms) // 1000
 
 
-async def load_video(gateway: Gateway, account_id: str, video_id: str) -> TaskRow:
+async def load_video(gateway: Runtime, account_id: str, video_id: str) -> TaskRow:
     """The caller's video task; any other task id is a 404, as a missing or deleted one is."""
     row = await load_task(gateway, account_id, video_id)
     if row.endpoint != VIDEO_ENDPOINT or row.deleted_at is not None:

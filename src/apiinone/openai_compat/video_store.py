@@ -18,8 +18,8 @@ from sqlalchemy import and_, or_, select, update
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import tasks
 from apiinone.errors import NotFound
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT
+from apiinone.runtime import Runtime
 from apiinone.storage.files import delete_task_files
 from apiinone.tasks.rows import TaskRow
 
@@ -28,7 +28,7 @@ __all__ = ["Order", "delete_video", "list_videos", "mark_remix"]
 Order = Literal["asc", "desc"]
 
 
-async def _cursor(gateway: Gateway, account_id: str, after: str) -> tuple[int, str]:
+async def _cursor(gateway: Runtime, account_id: str, after: str) -> tuple[int, str]:
     async with gateway.db.read() as conn:
         row = (
             await conn.execute(
@@ -45,7 +45,7 @@ async def _cursor(gateway: Gateway, account_id: str, after: str) -> tuple[int, s
 
 
 async def list_videos(
-    gateway: Gateway, account_id: str, *, after: str | None, limit: int, order: Order
+    gateway: Runtime, account_id: str, *, after: str | None, limit: int, order: Order
 ) -> tuple[list[TaskRow], bool]:
     """Up to ``limit`` of the account's videos after ``after``, and whether more follow."""
     conditions = [
@@ -81,7 +81,7 @@ async def list_videos(
     return rows[:limit], len(rows) > limit
 
 
-async def delete_video(gateway: Gateway, account_id: str, video_id: str) -> None:
+async def delete_video(gateway: Runtime, account_id: str, video_id: str) -> None:
     """Stamp the video deleted (once) and delete its files; a second delete is a 404."""
     async with gateway.db.write() as conn:
         result = await conn.execute(
@@ -99,7 +99,7 @@ async def delete_video(gateway: Gateway, account_id: str, video_id: str) -> None
     await delete_task_files(gateway.db, gateway.store, video_id)
 
 
-async def mark_remix(gateway: Gateway, task_id: str, source_id: str) -> None:
+async def mark_remix(gateway: Runtime, task_id: str, source_id: str) -> None:
     async with gateway.db.write() as conn:
         await conn.execute(
             update(tasks).where(tasks.c.id == task_id).values(remixed_from=source_id)

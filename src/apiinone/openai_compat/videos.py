@@ -27,12 +27,10 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON
 from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.catalog import ModelSpec
 from apiinone.db.engine import now_ms
 from apiinone.errors import InvalidRequest, NotFound
-from apiinone.gateway import Gateway
 from apiinone.openai_compat.bodies import VideoCreate
 from apiinone.openai_compat.choices import nearest_number
 from apiinone.openai_compat.config import POLL_AFTER_MS
@@ -43,9 +41,11 @@ from apiinone.openai_compat.video_frames import FrameError, spritesheet, thumbna
 from apiinone.openai_compat.video_input import has_reference, read_video_create, reference_url
 from apiinone.openai_compat.video_render import VIDEO_ENDPOINT, load_video, video_object
 from apiinone.openai_compat.video_store import Order, delete_video, list_videos
+from apiinone.runtime import Runtime
 from apiinone.storage.files import list_task_files, save_file
 from apiinone.tasks.states import TERMINAL, Status
 from apiinone.tasks.submit import create_task
+from apiinone.wire import FastJSON
 
 __all__ = [
     "DEFAULT_SECONDS",
@@ -223,7 +223,7 @@ async def download_video(
     )
 
 
-async def still(gateway: Gateway, row: Any, path: str, variant: str) -> bytes:
+async def still(gateway: Runtime, row: Any, path: str, variant: str) -> bytes:
     """The thumbnail or spritesheet JPEG of the video at ``path``: cut once, then kept as a
     file of the video's task until the video expires (a delete takes it with the video)."""
     name = f"{variant}.jpg"

@@ -43,6 +43,7 @@ class Channel:
 
     def serves(self, key: RouteKey | None) -> bool:
         return key is None or self.routes is None or key in self.routes
+
     # Requests carried at once across the group (0: no cap); see providers/concurrency.py.
     max_concurrency: int = 0
     group: str = ""  # the providers-file channel this model binding belongs to

@@ -14,16 +14,16 @@ from typing import Any
 import orjson
 from starlette.responses import Response, StreamingResponse
 
-from apiinone.api.render import FastJSON
 from apiinone.auth.principal import Principal
 from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.chat.service import run_chat
 from apiinone.errors import InvalidRequest
-from apiinone.gateway import Gateway
 from apiinone.responses.events import EventWriter
 from apiinone.responses.output import finish, items_from, new_id, shell
 from apiinone.responses.request import CHAT_NAMES, Translated, to_messages, translate
-from apiinone.responses.store import load_response, save_response
+from apiinone.responses.saved import load_response, save_response
+from apiinone.runtime import Runtime
+from apiinone.wire import FastJSON
 
 __all__ = ["run_responses"]
 
@@ -40,7 +40,7 @@ def _ignored(answer: Response, translated: Translated) -> dict[str, str]:
     return {"X-Ignored-Params": ", ".join(names)} if names else {}
 
 
-def _thinks(gateway: Gateway, model: Any) -> bool:
+def _thinks(gateway: Runtime, model: Any) -> bool:
     """Whether the chat model takes ``include_thoughts`` (an unknown one is left to the chat
     core to refuse)."""
     resolved = gateway.catalog.get(model) if isinstance(model, str) else None
@@ -68,7 +68,7 @@ def _assistant(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def run_responses(
-    gateway: Gateway, principal: Principal, body: Mapping[str, Any]
+    gateway: Runtime, principal: Principal, body: Mapping[str, Any]
 ) -> Response:
     translated = translate(body)
     previous = body.get("previous_response_id")

@@ -11,8 +11,8 @@ import asyncio
 
 from apiinone.auth.principal import Principal
 from apiinone.errors import InvalidRequest
-from apiinone.gateway import Gateway
-from apiinone.providers.sandbox.media import MediaError, audio_info
+from apiinone.media import MediaError, audio_info
+from apiinone.runtime import Runtime
 from apiinone.storage.files import get_file
 
 __all__ = ["MAX_SECONDS", "MIN_SECONDS", "check_clip_length"]
@@ -21,7 +21,7 @@ MIN_SECONDS = 6.0
 MAX_SECONDS = 60.0
 
 
-async def check_clip_length(gateway: Gateway, principal: Principal, audio_id: object) -> None:
+async def check_clip_length(gateway: Runtime, principal: Principal, audio_id: object) -> None:
     """Raise :class:`InvalidRequest` unless the upload ``audio_id`` lasts 6 to 60 seconds."""
     if not isinstance(audio_id, str):
         return

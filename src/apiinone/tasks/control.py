@@ -10,8 +10,8 @@ import orjson
 
 from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
-from apiinone.gateway import Gateway
-from apiinone.tasks import store
+from apiinone.runtime import Runtime
+from apiinone.tasks import lifecycle
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
 from apiinone.tasks.states import TERMINAL, Status
@@ -21,7 +21,7 @@ __all__ = ["cancel_task", "load_task", "load_task_any", "wait_for_terminal"]
 log = logging.getLogger("apiinone.tasks")
 
 
-async def load_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRow:
+async def load_task(gateway: Runtime, account_id: str, task_id: str) -> TaskRow:
     if len(task_id) > 40:
         raise NotFound(f"No task {task_id[:40]}…")
     row: TaskRow | None
@@ -37,23 +37,23 @@ async def load_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRow:
         row = None if found is None else TaskRow(*found)
     except ReadBusy:
         async with db.read() as conn:
-            row = await store.get_task(conn, task_id, account_id)
+            row = await lifecycle.get_task(conn, task_id, account_id)
     if row is None:
         raise NotFound(f"No task {task_id}")
     return row
 
 
-async def load_task_any(gateway: Gateway, task_id: str) -> TaskRow:
+async def load_task_any(gateway: Runtime, task_id: str) -> TaskRow:
     """A task whoever owns it (for provider callbacks, which have no account)."""
     async with gateway.db.read() as conn:
-        row = await store.get_task(conn, task_id)
+        row = await lifecycle.get_task(conn, task_id)
     if row is None:
         raise NotFound("No such hook")
     return row
 
 
 async def wait_for_terminal(
-    gateway: Gateway, account_id: str, task_id: str, seconds: float
+    gateway: Runtime, account_id: str, task_id: str, seconds: float
 ) -> TaskRow:
     """The task once it has ended, or as it is when ``seconds`` run out."""
     loop = asyncio.get_running_loop()
@@ -66,7 +66,7 @@ async def wait_for_terminal(
         await gateway.signals.wait_for_change(task_id, min(remaining, 0.5))
 
 
-async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRow:
+async def cancel_task(gateway: Runtime, account_id: str, task_id: str) -> TaskRow:
     row = await load_task(gateway, account_id, task_id)
     if row.status == Status.CANCELED.value:
         return row
@@ -74,7 +74,7 @@ async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRo
         raise InvalidRequest(
             f"Task {task_id} has already ended ({row.status}); it cannot be canceled"
         )
-    outcome = store.Finish(
+    outcome = lifecycle.Finish(
         Status.CANCELED, error_code="canceled", error_message="Canceled by the client"
     )
     finished = await finish_task(gateway, task_id, outcome, None)
@@ -85,7 +85,7 @@ async def cancel_task(gateway: Gateway, account_id: str, task_id: str) -> TaskRo
     return finished
 
 
-async def _cancel_upstream(gateway: Gateway, row: TaskRow, upstream_id: str) -> None:
+async def _cancel_upstream(gateway: Runtime, row: TaskRow, upstream_id: str) -> None:
     """Best effort: tell the provider to stop, so it does not keep working (or billing)."""
     from apiinone.providers.base import JobRequest
 

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import files, tasks
 from apiinone.errors import InvalidRequest, NotFound
+from apiinone.tasks.lifecycle import get_task
 from apiinone.tasks.rows import TaskRow
 from apiinone.tasks.states import Status
-from apiinone.tasks.store import get_task
 
 __all__ = [
     "Reference",

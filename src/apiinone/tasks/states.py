@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ACTIVE", "TERMINAL", "Status", "phase_of", "public_status"]
+__all__ = ["ACTIVE", "PUBLIC_TO_INTERNAL", "TERMINAL", "Status", "phase_of", "public_status"]
 
 
 class Status(StrEnum):
@@ -25,6 +25,19 @@ _PUBLIC = {
     Status.COMPLETED: "SUCCESS",
     Status.FAILED: "FAILED",
     Status.CANCELED: "CANCELED",
+}
+
+# A ``status`` filter as clients write it (public or internal) → the internal states it means.
+PUBLIC_TO_INTERNAL = {
+    "IN_PROGRESS": ("queued", "processing"),
+    "SUCCESS": ("completed",),
+    "FAILED": ("failed",),
+    "CANCELED": ("canceled",),
+    "queued": ("queued",),
+    "processing": ("processing",),
+    "completed": ("completed",),
+    "failed": ("failed",),
+    "canceled": ("canceled",),
 }
 
 EVENT_TYPES = {

@@ -13,24 +13,24 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
 from apiinone.catalog import (
     ModelSpec,
     ParamSpec,
     ValidatedRequest,
     price_request,
-    validate_request,
 )
 from apiinone.catalog.length_limits import TIER_FROM_SOURCE, check_version_limits
 from apiinone.catalog.routing import route_of
 from apiinone.db.engine import now_ms
 from apiinone.db.steps import StepsOf, run_connection
 from apiinone.db.tables import accounts
-from apiinone.errors import InvalidRequest, PermissionDenied
-from apiinone.gateway import Gateway
+from apiinone.errors import InvalidRequest
 from apiinone.ids import new_id
 from apiinone.net.fetch import own_file_ref
 from apiinone.net.guard import UrlRefused
+from apiinone.runtime import Runtime
 from apiinone.tasks.clip_length import check_clip_length
 from apiinone.tasks.references import UPLOAD_COVER, check_references, refers_to_earlier_work
 from apiinone.tasks.rows import TaskRow
@@ -73,7 +73,7 @@ def url_fields(model: ModelSpec, params: Mapping[str, Any]) -> Iterator[tuple[st
                     yield found
 
 
-def _own_file(gateway: Gateway, url: str) -> bool:
+def _own_file(gateway: Runtime, url: str) -> bool:
     """The URL names this gateway's own file: ``fetch_input`` reads it from the store."""
     return own_file_ref(gateway.settings.base_url, url) is not None
 
@@ -108,7 +108,7 @@ def _check_arrays(body: Any, limit: int) -> None:
         stack.extend(reversed(nested))  # the first array in document order is reported first
 
 
-async def _check_urls(gateway: Gateway, model: ModelSpec, params: Mapping[str, Any]) -> None:
+async def _check_urls(gateway: Runtime, model: ModelSpec, params: Mapping[str, Any]) -> None:
     found = list(url_fields(model, params))
     limit = gateway.settings.max_input_urls
     if sum(1 for path, _ in found if path != "callback_url") > limit:
@@ -165,7 +165,7 @@ async def _lock_account(conn: AsyncConnection, account_id: str) -> None:
 
 
 async def _write_with_references(
-    gateway: Gateway,
+    gateway: Runtime,
     principal: Principal,
     prepared: Sequence[Prepared],
     steps: Callable[[], StepsOf[Submitted]],
@@ -188,14 +188,12 @@ async def _write_with_references(
 
 
 async def prepare_task(
-    gateway: Gateway, principal: Principal, endpoint: str, body: Any, now: int
+    gateway: Runtime, principal: Principal, endpoint: str, body: Any, now: int
 ) -> Prepared:
     """Validate, authorize and price one request; its task row, not yet written."""
     _check_arrays(body, gateway.settings.max_array_items)
-    validated = validate_request(gateway.catalog, endpoint, body)
+    validated = admit(principal, gateway.catalog, endpoint, body)
     model = validated.model
-    if not principal.allows_model(model.slug):
-        raise PermissionDenied(f"This API key may not use the model '{model.slug}'")
     price = price_request(model, validated)
     params = dict(validated.params)
     callback_url = params.pop("callback_url", None)
@@ -243,14 +241,14 @@ async def prepare_task(
     return Prepared(model=model, params=params, values=values, validated=validated)
 
 
-async def create_task(gateway: Gateway, principal: Principal, endpoint: str, body: Any) -> TaskRow:
+async def create_task(gateway: Runtime, principal: Principal, endpoint: str, body: Any) -> TaskRow:
     """Accept one task (202 material): its row."""
     submitted = await create_tasks(gateway, principal, endpoint, [body])
     return submitted.rows[0]
 
 
 async def create_tasks(
-    gateway: Gateway,
+    gateway: Runtime,
     principal: Principal,
     endpoint: str,
     bodies: Sequence[Any],

@@ -18,16 +18,16 @@ from sqlalchemy import and_, select
 
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import tasks
-from apiinone.gateway import Gateway
 from apiinone.ids import new_id
 from apiinone.providers.base import Artifact
+from apiinone.runtime import Runtime
 from apiinone.storage.files import save_file, sweep_expired
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.outputs import WrongOutput, output_problem
 from apiinone.tasks.rows import TaskRow
+from apiinone.tasks.runner import StepRunner
 from apiinone.tasks.states import ACTIVE, Status
-from apiinone.tasks.steps import StepRunner
 
 __all__ = ["TaskWorker"]
 
@@ -42,7 +42,7 @@ SANDBOX = "sandbox"
 
 
 class TaskWorker:
-    def __init__(self, gateway: Gateway, *, concurrency: int | None = None) -> None:
+    def __init__(self, gateway: Runtime, *, concurrency: int | None = None) -> None:
         self.gateway = gateway
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id('w', 6)}"
         self.concurrency = concurrency or gateway.settings.worker_concurrency
@@ -59,7 +59,7 @@ class TaskWorker:
             try:
                 free = self.concurrency - len(self._inflight)
                 if free > 0:
-                    claimed = await store.claim_due(
+                    claimed = await lifecycle.claim_due(
                         self.gateway.db,
                         self.owner,
                         lease_ms=lease_ms,
@@ -101,7 +101,7 @@ class TaskWorker:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def finish(
-        self, task_id: str, outcome: store.Finish, owner: str | None
+        self, task_id: str, outcome: lifecycle.Finish, owner: str | None
     ) -> TaskRow | None:
         return await finish_task(self.gateway, task_id, outcome, owner)
 
@@ -164,7 +164,7 @@ class TaskWorker:
         swept = 0
         for row in rows:
             seconds = (row.deadline_at - row.created_at) // 1000
-            outcome = store.Finish(
+            outcome = lifecycle.Finish(
                 Status.FAILED,
                 error_code="timeout",
                 error_message=(

@@ -21,11 +21,7 @@ import aiohttp
 from apiinone.db.engine import Database, now_ms
 from apiinone.net.guard import UrlGuard
 from apiinone.sealing import Sealer
-from apiinone.webhooks.retry import next_delay, parse_retry_after
-from apiinone.webhooks.secrets import ensure_secret
-from apiinone.webhooks.signing import signed_headers
-from apiinone.webhooks.status import DeliveryStatus
-from apiinone.webhooks.store import (
+from apiinone.webhooks.deliveries import (
     Attempt,
     Claim,
     Outcome,
@@ -35,6 +31,10 @@ from apiinone.webhooks.store import (
     release,
     requeue_delivery,
 )
+from apiinone.webhooks.retry import next_delay, parse_retry_after
+from apiinone.webhooks.secrets import ensure_secret
+from apiinone.webhooks.signing import signed_headers
+from apiinone.webhooks.status import DeliveryStatus
 
 __all__ = ["WebhookDispatcher"]
 

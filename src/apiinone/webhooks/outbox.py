@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from apiinone.api.render import iso
 from apiinone.db.engine import now_ms
 from apiinone.db.steps import Steps, run_connection
 from apiinone.ids import new_id
 from apiinone.webhooks.status import EVENT_TYPES, DeliveryStatus
+from apiinone.wire import iso
 
 __all__ = ["enqueue", "enqueue_steps"]
 

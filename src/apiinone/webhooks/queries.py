@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from apiinone.api.render import iso
 from apiinone.db.engine import Database
 from apiinone.db.tables import tasks, webhook_attempts, webhook_deliveries
 from apiinone.errors import NotFound
+from apiinone.wire import iso
 
 __all__ = ["deliveries_for_task"]
 

@@ -6,19 +6,20 @@ from restricted and test keys (``auth/powers.py``); a test key reads the test le
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy import and_, select
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.envelope import FastJSON, envelope, iso
 from apiinone.api.params import EpochMsFrom, EpochMsUntil, ascii_int
-from apiinone.api.render import FastJSON, envelope, iso
 from apiinone.api.shapes.account import AccountData, LedgerEntry
 from apiinone.api.shapes.envelope import Page, enveloped
 from apiinone.auth.accounts import get_account
 from apiinone.auth.powers import FULL_ACCESS, has_full_access
 from apiinone.billing.ledger import get_wallet
+from apiinone.billing.statement import ledger_row
 from apiinone.db.tables import ledger
 from apiinone.errors import InvalidRequest, PermissionDenied
 from apiinone.webhooks.secrets import ensure_secret
@@ -63,23 +64,6 @@ async def read_account(principal: CurrentPrincipal, gateway: GatewayDep) -> Fast
             "created_at": iso(account.created_at),
         }
     )
-
-
-def ledger_row(row: Any) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "kind": row.kind,
-        "amount": int(row.amount),
-        "held_delta": int(row.held_delta),
-        "balance_after": int(row.balance_after),
-        "mode": row.mode,
-        "model": row.model,
-        "task_id": row.task_id,
-        "hold_id": row.hold_id,
-        "key_id": row.key_id,
-        "reason": row.reason,
-        "created_at": iso(int(row.created_at)),
-    }
 
 
 def _cursor(value: str | None) -> int | None:

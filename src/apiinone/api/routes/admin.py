@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from apiinone.api.deps import AdminPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.routes.keys import issue_key
 from apiinone.api.schemas import AccountCreate, AccountUpdate, CreditAdjust, KeyCreate
 from apiinone.api.shapes.admin import (

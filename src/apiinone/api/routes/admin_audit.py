@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import AdminPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope, iso
+from apiinone.api.envelope import FastJSON, envelope, iso
 from apiinone.api.shapes.envelope import Page, enveloped
 from apiinone.api.shapes.logs import CSV_ANSWER, AuditEntry
 from apiinone.audit import AuditFilter, audit_page, iter_audit

@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.shapes.envelope import Envelope, enveloped
 from apiinone.api.shapes.tasks import Task, TaskCreated, TimestampedLyrics
 from apiinone.tasks.control import wait_for_terminal
-from apiinone.tasks.render import created_envelope_data, ignored_params, task_object
 from apiinone.tasks.states import Status
 from apiinone.tasks.submit import create_task
+from apiinone.tasks.task_object import created_envelope_data, ignored_params, task_object
 
 router = APIRouter(prefix="/api/v1", tags=["generation"])
 

@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 from apiinone.api.shapes.envelope import answers
 from apiinone.api.shapes.ops import Health, Ready
 

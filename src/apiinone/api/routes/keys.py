@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from apiinone.api.deps import FullAccessPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.schemas import KeyCreate, KeyUpdate, to_ms
 from apiinone.api.shapes.envelope import Items, enveloped
 from apiinone.api.shapes.keys import KeyCreated, KeyPublic, KeyRotated
@@ -22,27 +22,15 @@ from apiinone.auth.keys import (
     rotate_key,
     update_key,
 )
+from apiinone.auth.models import resolve_allowed_models
 from apiinone.auth.powers import bound_update, within
 from apiinone.auth.principal import Principal
-from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 KeyId = Annotated[str, Path(max_length=40)]
 Manager = FullAccessPrincipal
-
-
-def check_models(gateway: Gateway, models: list[str] | None) -> tuple[str, ...] | None:
-    if models is None:
-        return None
-    slugs: list[str] = []
-    for index, name in enumerate(models):
-        resolved = gateway.catalog.get(name)
-        if resolved is None:
-            raise InvalidRequest(f"Unknown model '{name}'", param=f"allowed_models[{index}]")
-        slugs.append(resolved.model.slug)
-    return tuple(dict.fromkeys(slugs))
 
 
 @router.get("", responses=enveloped(Items[KeyPublic]))
@@ -63,7 +51,7 @@ async def issue_key(
     holds the full key, once. ``audit``: an admin acting for an account (a trail entry)."""
     limits = KeyLimits(
         expires_at=to_ms(body.expires_at),
-        allowed_models=check_models(gateway, body.allowed_models),
+        allowed_models=resolve_allowed_models(gateway.catalog, body.allowed_models),
         rate_limit_per_minute=body.rate_limit_per_minute,
         spend_cap=body.spend_cap,
     )
@@ -98,7 +86,7 @@ async def update_my_key(
     if "expires_at" in fields:
         fields["expires_at"] = to_ms(body.expires_at)
     if "allowed_models" in fields:
-        fields["allowed_models"] = check_models(gateway, body.allowed_models)
+        fields["allowed_models"] = resolve_allowed_models(gateway.catalog, body.allowed_models)
     fields = bound_update(principal, fields)
     info = await update_key(gateway.db, principal.account_id, key_id, **fields)
     await gateway.key_changed(info.key_hash)

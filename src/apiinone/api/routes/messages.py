@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 from apiinone.api.shapes.anthropic import CountTokensRequest, Message, MessageCreate, TokenCount
 from apiinone.api.shapes.bodies import read_as
 from apiinone.api.shapes.envelope import answers

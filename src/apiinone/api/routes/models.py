@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.shapes.catalog import ModelDetail, ModelList
 from apiinone.api.shapes.envelope import enveloped
 from apiinone.catalog import ModelSpec, list_item, public_model

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.shapes.envelope import SunoEnvelope, answers, enveloped
 from apiinone.api.shapes.music import CoverStatus, MusicFeed, UploadCoverStatus
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.tasks.control import load_task
-from apiinone.tasks.render import task_object
+from apiinone.tasks.task_object import task_object
 
 router = APIRouter(prefix="/api/v1/audio/music", tags=["music"])
 

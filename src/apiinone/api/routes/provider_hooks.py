@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 from apiinone.errors import AuthenticationFailed, NotFound
 from apiinone.tasks.control import load_task_any
 from apiinone.tasks.hooks import poll_now, valid_token

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.envelope import FastJSON, envelope, iso
 from apiinone.api.params import EpochMsFrom, EpochMsUntil
-from apiinone.api.render import FastJSON, envelope, iso
 from apiinone.api.shapes.envelope import Page, enveloped
 from apiinone.api.shapes.logs import CSV_ANSWER, ChatRequestRow
 from apiinone.auth.powers import FULL_ACCESS, has_full_access

@@ -11,8 +11,8 @@ from starlette.responses import Response
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.shapes.envelope import answers
 from apiinone.api.shapes.openai import ResponseDeleted, openai_body, openai_content
+from apiinone.responses.saved import delete_response, load_response
 from apiinone.responses.service import run_responses
-from apiinone.responses.store import delete_response, load_response
 
 router = APIRouter(tags=["responses"])
 

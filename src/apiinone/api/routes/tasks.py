@@ -12,31 +12,20 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.params import ascii_int
-from apiinone.api.render import FastJSON, envelope
 from apiinone.api.shapes.envelope import Page, enveloped
 from apiinone.api.shapes.tasks import Task
 from apiinone.errors import InvalidRequest
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
-from apiinone.tasks.render import task_object
-from apiinone.tasks.states import TERMINAL
+from apiinone.tasks.states import PUBLIC_TO_INTERNAL, TERMINAL
+from apiinone.tasks.task_object import task_object
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 TaskId = Annotated[str, Path(max_length=64)]
 KEEPALIVE_SECONDS = 15.0
-PUBLIC_TO_INTERNAL = {
-    "IN_PROGRESS": ("queued", "processing"),
-    "SUCCESS": ("completed",),
-    "FAILED": ("failed",),
-    "CANCELED": ("canceled",),
-    "queued": ("queued",),
-    "processing": ("processing",),
-    "completed": ("completed",),
-    "failed": ("failed",),
-    "canceled": ("canceled",),
-}
 
 
 def _base(request: Request) -> str:
@@ -94,7 +83,7 @@ async def list_tasks(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> FastJSON:
-    rows = await store.list_tasks(
+    rows = await lifecycle.list_tasks(
         gateway.db,
         account_id=principal.account_id,
         statuses=PUBLIC_TO_INTERNAL[status] if status else None,

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from apiinone.api.deps import CurrentPrincipal, FullAccessPrincipal, GatewayDep
-from apiinone.api.render import FastJSON, envelope
+from apiinone.api.envelope import FastJSON, envelope
 from apiinone.api.shapes.account import WebhookSecret
 from apiinone.api.shapes.envelope import Items, enveloped
 from apiinone.api.shapes.tasks import Delivery, Redelivery
+from apiinone.webhooks.deliveries import requeue_delivery
 from apiinone.webhooks.queries import deliveries_for_task
 from apiinone.webhooks.secrets import ensure_secret, rotate_secret
-from apiinone.webhooks.store import requeue_delivery
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 

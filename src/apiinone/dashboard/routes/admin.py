@@ -10,16 +10,13 @@ from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
 from apiinone.api.params import MAX_EXPIRY_DAYS, ascii_int
-from apiinone.api.routes.tasks import PUBLIC_TO_INTERNAL
 from apiinone.audit import Actor, record
 from apiinone.auth.accounts import get_account, set_disabled
 from apiinone.auth.keys import list_keys
 from apiinone.billing.ledger import adjust, get_wallet
 from apiinone.billing.redeem import MAX_BATCH, batch_codes, create_batch, get_batch, list_batches
 from apiinone.catalog import price_summary, price_table
-from apiinone.dashboard.deps import AdminUser, CsrfAdmin, PageError, User
-from apiinone.dashboard.media import split_cursor
-from apiinone.dashboard.price_overrides import (
+from apiinone.catalog.overrides import (
     delete_override,
     load_overrides,
     parse_price,
@@ -27,6 +24,8 @@ from apiinone.dashboard.price_overrides import (
     raw_price,
     save_override,
 )
+from apiinone.dashboard.deps import AdminUser, CsrfAdmin, PageError, User
+from apiinone.dashboard.media import split_cursor
 from apiinone.dashboard.queries import LedgerFilter, account_rows, admin_tasks, ledger_page
 from apiinone.dashboard.routes.tasks import STATUSES, task_detail, task_rows
 from apiinone.dashboard.sessions import end_account_sessions
@@ -34,6 +33,7 @@ from apiinone.dashboard.web import page, redirect
 from apiinone.db.engine import now_ms
 from apiinone.errors import APIError, NotFound
 from apiinone.gateway import Gateway
+from apiinone.tasks.states import PUBLIC_TO_INTERNAL
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

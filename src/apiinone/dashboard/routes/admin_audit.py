@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.render import iso
+from apiinone.api.envelope import iso
 from apiinone.audit import ACTIONS, AuditFilter, audit_page, iter_audit
 from apiinone.csv_export import csv_chunks
 from apiinone.dashboard.deps import AdminUser

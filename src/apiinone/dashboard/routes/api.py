@@ -14,18 +14,18 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep, JSONBody
-from apiinone.api.render import FastJSON, envelope
-from apiinone.api.routes.quotes import quote
-from apiinone.api.routes.uploads import create_upload
+from apiinone.api.envelope import FastJSON, envelope
+from apiinone.api.upload_intake import receive_upload
 from apiinone.catalog import public_model
 from apiinone.chat.service import run_chat
 from apiinone.dashboard.deps import ApiUser, CsrfHeader, User
 from apiinone.dashboard.examples import MAX_NESTING, example_body, nesting, snippets
 from apiinone.errors import InvalidRequest, NotFound, RateLimited
 from apiinone.gateway import Gateway
+from apiinone.quotes import quote
 from apiinone.tasks.control import cancel_task, load_task
-from apiinone.tasks.render import created_envelope_data, task_object
 from apiinone.tasks.submit import create_task
+from apiinone.tasks.task_object import created_envelope_data, task_object
 
 router = APIRouter(prefix="/dashboard/api", include_in_schema=False)
 
@@ -88,7 +88,7 @@ async def code(body: JSONBody, request: Request, user: Writer, gateway: GatewayD
 async def quotes(body: JSONBody, user: Writer, gateway: GatewayDep) -> FastJSON:
     mode = mode_of(body)
     request = {k: v for k, v in body.items() if k != "mode"}
-    return await quote(request, user.principal(mode), gateway)
+    return envelope(await quote(gateway, user.principal(mode), request))
 
 
 @router.post("/run")
@@ -125,4 +125,4 @@ async def cancel(task_id: TaskId, request: Request, user: Writer, gateway: Gatew
 @router.post("/uploads", status_code=201)
 async def upload(request: Request, user: Writer, gateway: GatewayDep) -> FastJSON:
     """A file for an input URL parameter (the API's upload, as this account)."""
-    return await create_upload(request, user.principal(), gateway)
+    return await receive_upload(request, user.principal(), gateway)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.render import FastJSON
+from apiinone.api.envelope import FastJSON
 from apiinone.billing.ledger import get_wallet
 from apiinone.billing.redeem import redeem_code
 from apiinone.billing.topup import (

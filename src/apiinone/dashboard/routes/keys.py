@@ -13,7 +13,6 @@ from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
 from apiinone.api.params import MAX_EXPIRY_DAYS
-from apiinone.api.routes.keys import check_models
 from apiinone.api.schemas import KeyCreate, KeyUpdate
 from apiinone.auth.keys import (
     KeyInfo,
@@ -24,6 +23,7 @@ from apiinone.auth.keys import (
     rotate_key,
     update_key,
 )
+from apiinone.auth.models import resolve_allowed_models
 from apiinone.auth.powers import bound_update, within
 from apiinone.dashboard.deps import CsrfChecked, PageUser, User
 from apiinone.dashboard.web import page, redirect
@@ -122,7 +122,7 @@ async def create(
         body = KeyCreate(name=name.strip(), test=mode == "test", **fields)
         limits = KeyLimits(
             expires_at=expires_at,
-            allowed_models=check_models(gateway, body.allowed_models),
+            allowed_models=resolve_allowed_models(gateway.catalog, body.allowed_models),
             rate_limit_per_minute=body.rate_limit_per_minute,
             spend_cap=body.spend_cap,
         )
@@ -173,7 +173,7 @@ async def limits(
         fields.pop("expires_at")
         body = KeyUpdate(**fields)
         changes = {
-            "allowed_models": check_models(gateway, body.allowed_models),
+            "allowed_models": resolve_allowed_models(gateway.catalog, body.allowed_models),
             "rate_limit_per_minute": body.rate_limit_per_minute,
             "spend_cap": body.spend_cap,
         }

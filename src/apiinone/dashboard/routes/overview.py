@@ -14,8 +14,8 @@ from apiinone.dashboard.charts import day_chart, model_bars
 from apiinone.dashboard.deps import PageUser
 from apiinone.dashboard.queries import spend_by_day, spend_by_model
 from apiinone.dashboard.web import page
-from apiinone.tasks import store
-from apiinone.tasks.render import task_object
+from apiinone.tasks import lifecycle
+from apiinone.tasks.task_object import task_object
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +36,7 @@ async def overview(
     key_id = key if any(k.id == key for k in keys) else None
     days = await spend_by_day(gateway.db, account_id, mode, days=30, key_id=key_id)
     models = await spend_by_model(gateway.db, account_id, mode, days=30, key_id=key_id)
-    recent = await store.list_tasks(
+    recent = await lifecycle.list_tasks(
         gateway.db, account_id=account_id, statuses=None, model=None, before=None, limit=6
     )
     base = str(request.base_url)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.render import iso
+from apiinone.api.envelope import iso
 from apiinone.auth.keys import list_keys
 from apiinone.csv_export import csv_chunks
 from apiinone.dashboard.deps import PageUser

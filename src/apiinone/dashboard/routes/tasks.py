@@ -8,14 +8,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from apiinone.api.deps import GatewayDep
-from apiinone.api.routes.tasks import PUBLIC_TO_INTERNAL
 from apiinone.dashboard.deps import CsrfChecked, PageError, PageUser
 from apiinone.dashboard.media import media_items, split_cursor
 from apiinone.dashboard.web import page, redirect
 from apiinone.errors import APIError, NotFound
-from apiinone.tasks import store
+from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
-from apiinone.tasks.render import task_object
+from apiinone.tasks.states import PUBLIC_TO_INTERNAL
+from apiinone.tasks.task_object import task_object
 from apiinone.webhooks.queries import deliveries_for_task
 
 router = APIRouter(prefix="/tasks", include_in_schema=False)
@@ -46,7 +46,7 @@ async def tasks_page(
     model: str = "",
     cursor: str = "",
 ) -> Response:
-    rows = await store.list_tasks(
+    rows = await lifecycle.list_tasks(
         gateway.db,
         account_id=user.account.id,
         statuses=PUBLIC_TO_INTERNAL.get(status) if status else None,

@@ -10,7 +10,7 @@ from starlette.responses import Response, StreamingResponse
 
 from apiinone.api.deps import GatewayDep
 from apiinone.api.params import ascii_int
-from apiinone.api.routes.account import ledger_row
+from apiinone.billing.statement import ledger_row
 from apiinone.csv_export import csv_chunks
 from apiinone.dashboard.deps import PageUser
 from apiinone.dashboard.queries import (

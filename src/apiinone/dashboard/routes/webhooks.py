@@ -10,8 +10,8 @@ from apiinone.dashboard.deps import CsrfChecked, PageUser
 from apiinone.dashboard.queries import recent_deliveries
 from apiinone.dashboard.web import page, redirect
 from apiinone.errors import APIError
+from apiinone.webhooks.deliveries import requeue_delivery
 from apiinone.webhooks.secrets import ensure_secret, rotate_secret
-from apiinone.webhooks.store import requeue_delivery
 
 router = APIRouter(prefix="/webhooks", include_in_schema=False)
 

@@ -32,6 +32,7 @@ from apiinone.providers.base import (
     PollOutcome,
     Succeeded,
 )
+from apiinone.providers.failures import status_failure
 from apiinone.providers.http import (
     ChannelConfig,
     HttpFailed,
@@ -171,29 +172,7 @@ class ElevenLabsTranslator:
             return HttpFailed(
                 message=message, code="upstream_quota_exceeded", retryable=False, status=status
             )
-        if status == 429:
-            return HttpFailed(
-                message=message,
-                code="upstream_rate_limited",
-                retryable=True,
-                status=status,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return HttpFailed(
-                message=message,
-                code="upstream_unavailable",
-                retryable=True,
-                status=status,
-                retry_after=retry_after,
-            )
-        if status in (401, 403):
-            code = "upstream_auth_failed"
-        elif status == 404:
-            code = "upstream_not_found"
-        else:
-            code = "upstream_rejected"
-        return HttpFailed(message=message, code=code, retryable=False, status=status)
+        return status_failure(message, status=status, retry_after=retry_after)
 
 
 def _detail(response: HttpResponse) -> tuple[str, str]:

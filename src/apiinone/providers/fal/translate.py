@@ -43,11 +43,11 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
+from apiinone.providers.failures import retryable_status, status_failure
 from apiinone.providers.fal.bodies import fal_body
 from apiinone.providers.fal.outputs import FILE_KEYS, read_fal_output
 from apiinone.providers.http import (
     ChannelConfig,
-    HttpFailed,
     HttpRequest,
     HttpResponse,
     MalformedResponse,
@@ -62,6 +62,8 @@ _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _FRACTION = re.compile(r"\b(\d{1,6})\s*/\s*(\d{1,6})\b")
 _STATUS_URLS = ("status_url", "response_url", "cancel_url")
 _MESSAGE_LIMIT = 500
+# The app refused the input (422): sending it again won't help.
+_OWN_CODES: Mapping[int, str] = {422: "upstream_failed"}
 _DETAIL_ITEMS = 5
 
 
@@ -221,26 +223,15 @@ class FalTranslator:
     def map_error(self, response: HttpResponse) -> Failed:
         status = response.status
         message = _clip(f"fal answered HTTP {status}{_detail(response)}")
-        if status == 429 or status >= 500:
-            return HttpFailed(
-                message=message,
-                code="upstream_rate_limited" if status == 429 else "upstream_unavailable",
-                retryable=True,
-                status=status,
-                retry_after=retry_after_seconds(response.header("Retry-After")),
-            )
-        if status in (401, 403):
-            code = "upstream_auth_failed"
-        elif status == 404:
-            code = "upstream_not_found"
-        elif status == 422:
-            code = "upstream_failed"  # the app refused the input: sending it again won't help
-        else:
-            code = "upstream_rejected"
-        return HttpFailed(message=message, code=code, retryable=False, status=status)
+        return status_failure(
+            message,
+            status=status,
+            retry_after=retry_after_seconds(response.header("Retry-After")),
+            codes=_OWN_CODES,
+        )
 
     def _poll_error(self, response: HttpResponse, state: Mapping[str, Any]) -> PollOutcome:
-        if response.status == 429 or response.status >= 500:
+        if retryable_status(response.status):
             wait = retry_after_seconds(response.header("Retry-After"))
             return Running(
                 poll_after=wait if wait is not None else self.poll_interval, state=dict(state)

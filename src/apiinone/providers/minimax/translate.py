@@ -36,6 +36,7 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
+from apiinone.providers.failures import retryable_status, status_failure
 from apiinone.providers.http import (
     ChannelConfig,
     HttpFailed,
@@ -64,11 +65,6 @@ _WAITING = frozenset({"preparing", "queueing", "processing"})
 _TRANSIENT = frozenset({1000, 1001, 1024, 1033})
 _CONTENT = frozenset({1026, 1027})
 _AUTH = frozenset({1004})
-_HTTP_CODES: Mapping[int, str] = {
-    401: "upstream_auth_failed",
-    403: "upstream_auth_failed",
-    404: "upstream_not_found",
-}
 _MESSAGE_LIMIT = 500
 
 
@@ -176,7 +172,7 @@ class MiniMaxVideoTranslator:
         self, job: JobRequest, response: HttpResponse, state: Mapping[str, Any] | None
     ) -> PollOutcome:
         own = dict(state or {"phase": "query", "polls": 0})
-        if response.status == 429 or response.status >= 500:
+        if retryable_status(response.status):
             wait = retry_after_seconds(response.header("Retry-After"))
             return Running(poll_after=wait if wait is not None else self._interval(own), state=own)
         if response.status != 200:
@@ -228,25 +224,7 @@ class MiniMaxVideoTranslator:
         status = response.status
         message = _clip(f"MiniMax answered HTTP {status}{_detail(response)}")
         retry_after = retry_after_seconds(response.header("Retry-After"))
-        if status == 429:
-            return HttpFailed(
-                message=message,
-                code="upstream_rate_limited",
-                retryable=True,
-                status=status,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return HttpFailed(
-                message=message,
-                code="upstream_unavailable",
-                retryable=True,
-                status=status,
-                retry_after=retry_after,
-            )
-        return HttpFailed(
-            message=message, code=_HTTP_CODES.get(status, "upstream_rejected"), status=status
-        )
+        return status_failure(message, status=status, retry_after=retry_after)
 
     def _interval(self, state: Mapping[str, Any] | None) -> float:
         return min(self.max_poll, self.first_poll * self.poll_growth ** _polls(state))

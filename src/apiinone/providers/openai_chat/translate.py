@@ -11,6 +11,7 @@ from typing import Any, Final
 import orjson
 
 from apiinone.providers.chat import ChatRequest, UpstreamFailure
+from apiinone.providers.failures import retryable_status
 from apiinone.providers.http import ChannelConfig, HttpRequest
 
 __all__ = ["DONE", "build_request", "map_error", "parse_response", "parse_stream_line"]
@@ -99,7 +100,7 @@ def map_error(status: int, body: bytes, headers: Mapping[str, str]) -> UpstreamF
     raw = headers.get("Retry-After") or headers.get("retry-after")
     if raw and raw.replace(".", "", 1).isdigit():
         retry_after = float(raw)
-    retryable = status == 429 or status >= 500
+    retryable = retryable_status(status)
     return UpstreamFailure(
         message[:500], status=status, retryable=retryable, retry_after=retry_after
     )

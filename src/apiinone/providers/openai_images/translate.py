@@ -41,6 +41,7 @@ from apiinone.providers.base import (
     PollOutcome,
     Succeeded,
 )
+from apiinone.providers.failures import status_failure
 from apiinone.providers.http import (
     ChannelConfig,
     HttpFailed,
@@ -217,29 +218,7 @@ class OpenAIImagesTranslator:
             return HttpFailed(
                 message=message, code="upstream_quota_exceeded", retryable=False, status=status
             )
-        if status == 429:
-            return HttpFailed(
-                message=message,
-                code="upstream_rate_limited",
-                retryable=True,
-                status=status,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return HttpFailed(
-                message=message,
-                code="upstream_unavailable",
-                retryable=True,
-                status=status,
-                retry_after=retry_after,
-            )
-        if status in (401, 403):
-            failure = "upstream_auth_failed"
-        elif status == 404:
-            failure = "upstream_not_found"
-        else:
-            failure = "upstream_rejected"
-        return HttpFailed(message=message, code=failure, retryable=False, status=status)
+        return status_failure(message, status=status, retry_after=retry_after)
 
 
 def _headers(channel: ChannelConfig) -> dict[str, str]:

@@ -34,6 +34,7 @@ from apiinone.providers.base import (
     PollOutcome,
     Succeeded,
 )
+from apiinone.providers.failures import status_failure
 from apiinone.providers.http import (
     ChannelConfig,
     HttpFailed,
@@ -139,21 +140,9 @@ class RemoveBgTranslator:
                 retryable=False,
                 status=status,
             )
-        if status == 429 or status >= 500:
-            return HttpFailed(
-                message=message,
-                code="upstream_rate_limited" if status == 429 else "upstream_unavailable",
-                retryable=True,
-                status=status,
-                retry_after=retry_after_seconds(response.header("Retry-After")),
-            )
-        if status in (401, 403):
-            code = "upstream_auth_failed"
-        elif status == 404:
-            code = "upstream_not_found"
-        else:
-            code = "upstream_rejected"
-        return HttpFailed(message=message, code=code, retryable=False, status=status)
+        return status_failure(
+            message, status=status, retry_after=retry_after_seconds(response.header("Retry-After"))
+        )
 
 
 def _form_value(value: Any) -> str:

@@ -35,9 +35,9 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
+from apiinone.providers.failures import retryable_status, status_failure
 from apiinone.providers.http import (
     ChannelConfig,
-    HttpFailed,
     HttpRequest,
     HttpResponse,
     MalformedResponse,
@@ -167,7 +167,7 @@ class ReplicateTranslator:
     ) -> PollOutcome:
         if response.status == 200:
             return self.parse_prediction(job, _prediction(response), state)
-        if response.status == 429 or response.status >= 500:
+        if retryable_status(response.status):
             wait = retry_after_seconds(response.header("Retry-After"))
             return Running(poll_after=wait if wait is not None else self._interval(state))
         return self.map_error(response)
@@ -220,29 +220,9 @@ class ReplicateTranslator:
     def map_error(self, response: HttpResponse) -> Failed:
         status = response.status
         message = _clip(f"Replicate answered HTTP {status}{_detail(response)}")
-        if status == 429:
-            return HttpFailed(
-                message=message,
-                code="upstream_rate_limited",
-                retryable=True,
-                status=status,
-                retry_after=retry_after_seconds(response.header("Retry-After")),
-            )
-        if status >= 500:
-            return HttpFailed(
-                message=message,
-                code="upstream_unavailable",
-                retryable=True,
-                status=status,
-                retry_after=retry_after_seconds(response.header("Retry-After")),
-            )
-        if status in (401, 403):
-            code = "upstream_auth_failed"
-        elif status == 404:
-            code = "upstream_not_found"
-        else:
-            code = "upstream_rejected"
-        return HttpFailed(message=message, code=code, retryable=False, status=status)
+        return status_failure(
+            message, status=status, retry_after=retry_after_seconds(response.header("Retry-After"))
+        )
 
     def _interval(self, state: Mapping[str, Any] | None) -> float:
         return min(self.max_poll, self.first_poll * self.poll_growth ** _polls(state))

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from apiinone import media
 from apiinone.providers.base import Artifact, Failed, JobRequest, ProviderContext, Succeeded
-from apiinone.providers.sandbox import media, render
+from apiinone.providers.sandbox import makers
 
 __all__ = ["run_job"]
 
@@ -45,13 +46,13 @@ def _prompt(params: Mapping[str, Any]) -> str:
 
 async def _images(job: JobRequest, ctx: ProviderContext, seed: int) -> Succeeded:
     await _fetch_all(ctx, job.params, INPUT_IMAGE_FIELDS)
-    artifacts = await asyncio.to_thread(render.image_set, _prompt(job.params), job.params, seed)
+    artifacts = await asyncio.to_thread(makers.image_set, _prompt(job.params), job.params, seed)
     return Succeeded(artifacts=artifacts)
 
 
 async def _video(job: JobRequest, ctx: ProviderContext, seed: int) -> Succeeded:
     await _fetch_all(ctx, job.params, ("image",))
-    artifact = await asyncio.to_thread(render.video, _prompt(job.params), job.params, seed)
+    artifact = await asyncio.to_thread(makers.video, _prompt(job.params), job.params, seed)
     return Succeeded(artifacts=[artifact])
 
 
@@ -61,7 +62,7 @@ def _clips(job: JobRequest, seed: int, seconds: float, count: int) -> Succeeded:
     artifacts: list[Artifact] = []
     clips = []
     for index in range(count):
-        artifacts.append(render.audio_clip(prompt, seed, seconds, index))
+        artifacts.append(makers.audio_clip(prompt, seed, seconds, index))
         cover = media.make_image(title, seed=seed + index, width=512, height=512, fmt="jpeg")
         artifacts.append(
             Artifact(content_type="image/jpeg", name=f"cover-{index + 1}.jpg", data=cover)
@@ -146,7 +147,7 @@ async def _lyrics(job: JobRequest, ctx: ProviderContext, seed: int) -> Succeeded
 
 async def _speech(job: JobRequest, ctx: ProviderContext, seed: int) -> Succeeded:
     dialogue = job.params.get("dialogue") or []
-    artifact = await asyncio.to_thread(render.speech, dialogue, seed)
+    artifact = await asyncio.to_thread(makers.speech, dialogue, seed)
     return Succeeded(artifacts=[artifact])
 
 
@@ -217,4 +218,4 @@ async def run_job(job: JobRequest, ctx: ProviderContext) -> Succeeded | Failed:
     handler = HANDLERS.get(job.endpoint)
     if handler is None:
         return Failed(f"the sandbox has no handler for {job.endpoint}", code="unsupported")
-    return await handler(job, ctx, render.seed_of(job.params))
+    return await handler(job, ctx, makers.seed_of(job.params))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from apiinone.media import MediaError
 from apiinone.providers.base import (
     Failed,
     JobRequest,
@@ -22,7 +23,6 @@ from apiinone.providers.base import (
 )
 from apiinone.providers.sandbox.jobs import run_job
 from apiinone.providers.sandbox.magic import read_magic
-from apiinone.providers.sandbox.media import MediaError
 
 __all__ = ["SandboxProvider"]
 

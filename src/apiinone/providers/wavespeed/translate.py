@@ -38,6 +38,7 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
+from apiinone.providers.failures import retryable_status, status_failure
 from apiinone.providers.http import (
     ChannelConfig,
     HttpFailed,
@@ -56,6 +57,7 @@ _MODEL_ID = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})+")
 _DATA_URI = re.compile(r"data:(?P<type>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)", re.DOTALL)
 _RUNNING = frozenset({"created", "processing"})
 _MESSAGE_LIMIT = 500
+_OWN_CODES: Mapping[int, str] = {402: "upstream_insufficient_balance"}
 _EXTENSIONS: Mapping[str, str] = {
     "image/png": "png",
     "image/jpeg": "jpg",
@@ -145,7 +147,7 @@ class WaveSpeedTranslator:
     def parse_poll(
         self, job: JobRequest, response: HttpResponse, state: Mapping[str, Any] | None
     ) -> PollOutcome:
-        if response.status == 429 or response.status >= 500:
+        if retryable_status(response.status):
             wait = retry_after_seconds(response.header("Retry-After"))
             return Running(
                 poll_after=wait if wait is not None else self._interval(state),
@@ -275,32 +277,9 @@ def _failure(
     code: int, message: str, *, status: int, retry_after: float | None = None
 ) -> HttpFailed:
     """A failure from an HTTP status, or from an envelope's HTTP-like ``code``."""
-    message = _clip(message)
-    if code == 429:
-        return HttpFailed(
-            message=message,
-            code="upstream_rate_limited",
-            retryable=True,
-            status=status,
-            retry_after=retry_after,
-        )
-    if code >= 500:
-        return HttpFailed(
-            message=message,
-            code="upstream_unavailable",
-            retryable=True,
-            status=status,
-            retry_after=retry_after,
-        )
-    if code in (401, 403):
-        kind = "upstream_auth_failed"
-    elif code == 402:
-        kind = "upstream_insufficient_balance"
-    elif code == 404:
-        kind = "upstream_not_found"
-    else:
-        kind = "upstream_rejected"
-    return HttpFailed(message=message, code=kind, retryable=False, status=status)
+    return status_failure(
+        _clip(message), status=status, retry_after=retry_after, codes=_OWN_CODES, rung=code
+    )
 
 
 def _count(state: Mapping[str, Any] | None, key: str) -> int:

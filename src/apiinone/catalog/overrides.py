@@ -1,4 +1,4 @@
-"""Price overrides set in the admin console, applied over the catalog files.
+"""Price overrides (set in the admin console), applied over the catalog files.
 
 An override is one model's ``[models.price]`` table, kept in the ``price_overrides``
 table. The catalog is rebuilt from the shipped file, the operator's catalog file and the
@@ -21,19 +21,21 @@ from datetime import date, datetime
 from datetime import time as clock
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, insert, select
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from apiinone.catalog import Catalog, CatalogError, load_catalog
+from apiinone.catalog.catalog import Catalog
+from apiinone.catalog.errors import CatalogError
+from apiinone.catalog.loader import load_catalog
 from apiinone.db.engine import Database, now_ms
 from apiinone.db.tables import price_overrides
 from apiinone.errors import InvalidRequest
-from apiinone.gateway import Gateway
 from apiinone.settings import Settings
 
 __all__ = [
+    "CatalogHolder",
     "CatalogSync",
     "apply_overrides",
     "delete_override",
@@ -45,8 +47,16 @@ __all__ = [
     "to_toml",
 ]
 
-log = logging.getLogger("apiinone.dashboard.prices")
+log = logging.getLogger("apiinone.catalog.overrides")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class CatalogHolder(Protocol):
+    """Who holds the catalog in force: the gateway, whose ``catalog`` an override replaces."""
+
+    settings: Settings
+    db: Database
+    catalog: Catalog
 
 
 def _key(name: str) -> str:
@@ -157,14 +167,14 @@ async def _marker(db: Database) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
-async def apply_overrides(gateway: Gateway) -> None:
+async def apply_overrides(gateway: CatalogHolder) -> None:
     """Rebuild the gateway's catalog from the files and the stored overrides."""
     overrides = await load_overrides(gateway.db)
     catalog = await asyncio.to_thread(build_catalog, gateway.settings, overrides)
     gateway.catalog = catalog
 
 
-async def save_override(gateway: Gateway, slug: str, text: str, *, admin_id: str) -> None:
+async def save_override(gateway: CatalogHolder, slug: str, text: str, *, admin_id: str) -> None:
     """Check the new price by building the whole catalog with it, then store and apply it."""
     resolved = gateway.catalog.get(slug)
     if resolved is None or resolved.model.slug != slug:
@@ -186,7 +196,7 @@ async def save_override(gateway: Gateway, slug: str, text: str, *, admin_id: str
     gateway.catalog = catalog
 
 
-async def delete_override(gateway: Gateway, slug: str) -> None:
+async def delete_override(gateway: CatalogHolder, slug: str) -> None:
     async with gateway.db.write() as conn:
         await conn.execute(delete(price_overrides).where(price_overrides.c.slug == slug))
     await apply_overrides(gateway)
@@ -212,7 +222,7 @@ class CatalogSync:
                 await self._refresh(gateway)
         await self.app(scope, receive, send)
 
-    async def _refresh(self, gateway: Gateway) -> None:
+    async def _refresh(self, gateway: CatalogHolder) -> None:
         if time.monotonic() < self._next:
             return
         self._next = time.monotonic() + self.interval

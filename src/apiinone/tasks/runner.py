@@ -11,7 +11,6 @@ import orjson
 
 from apiinone.catalog.routing import RouteKey, route_of
 from apiinone.errors import APIError
-from apiinone.gateway import Gateway
 from apiinone.providers.base import (
     Artifact,
     Failed,
@@ -22,7 +21,8 @@ from apiinone.providers.base import (
     Submitted,
     Succeeded,
 )
-from apiinone.tasks import store
+from apiinone.runtime import Runtime
+from apiinone.tasks import lifecycle
 from apiinone.tasks.hooks import hook_url
 from apiinone.tasks.outputs import WrongOutput
 from apiinone.tasks.references import parent_context, refers_back
@@ -34,12 +34,12 @@ __all__ = ["StepRunner"]
 log = logging.getLogger("apiinone.tasks")
 
 MAX_ATTEMPTS = 6
-Finisher = Callable[[str, store.Finish, str | None], Awaitable[TaskRow | None]]
+Finisher = Callable[[str, lifecycle.Finish, str | None], Awaitable[TaskRow | None]]
 Saver = Callable[[TaskRow, Sequence[Artifact]], Awaitable[list[str]]]
 
 
 class StepRunner:
-    def __init__(self, gateway: Gateway, owner: str, finisher: Finisher, saver: Saver) -> None:
+    def __init__(self, gateway: Runtime, owner: str, finisher: Finisher, saver: Saver) -> None:
         self.gateway = gateway
         self.owner = owner
         self._finish = finisher
@@ -88,7 +88,7 @@ class StepRunner:
         lease = self.gateway.settings.task_lease_seconds
         while True:
             await asyncio.sleep(lease / 3)
-            if not await store.renew_lease(
+            if not await lifecycle.renew_lease(
                 self.gateway.db, task_id, self.owner, lease_ms=int(lease * 1000)
             ):
                 return
@@ -112,7 +112,7 @@ class StepRunner:
             if row.attempts >= MAX_ATTEMPTS:
                 await self._fail(row, "internal_error", "The task failed inside the gateway")
             else:
-                await store.retry_later(
+                await lifecycle.retry_later(
                     self.gateway.db, row.id, self.owner, delay=2.0**row.attempts
                 )
 
@@ -133,7 +133,7 @@ class StepRunner:
         channel: str | None = row.channel
         tried: list[str] = []
         while True:
-            if not await store.mark_submitting(
+            if not await lifecycle.mark_submitting(
                 self.gateway.db,
                 row.id,
                 self.owner,
@@ -157,13 +157,13 @@ class StepRunner:
         if isinstance(outcome, Failed) and outcome.retryable:
             if row.attempts < MAX_ATTEMPTS:
                 delay = 2.0**row.attempts
-                await store.clear_submitting(self.gateway.db, row.id, self.owner, delay=delay)
+                await lifecycle.clear_submitting(self.gateway.db, row.id, self.owner, delay=delay)
             else:
                 await self._fail(row, outcome.code, outcome.message)
             return
         router.report(channel, ok=True)  # a client-side 4xx is no fault of the channel
         if isinstance(outcome, Submitted):
-            await store.record_submitted(
+            await lifecycle.record_submitted(
                 self.gateway.db,
                 row.id,
                 self.owner,
@@ -186,7 +186,7 @@ class StepRunner:
 
     async def _after_poll(self, row: TaskRow, outcome: Running | Succeeded | Failed) -> None:
         if isinstance(outcome, Running):
-            await store.record_poll(
+            await lifecycle.record_poll(
                 self.gateway.db,
                 row.id,
                 self.owner,
@@ -209,14 +209,14 @@ class StepRunner:
         result = _filled(outcome.result, paths) if outcome.result is not None else None
         await self._finish(
             row.id,
-            store.Finish(Status.COMPLETED, response=paths, result=result),
+            lifecycle.Finish(Status.COMPLETED, response=paths, result=result),
             self.owner,
         )
 
     async def _fail(self, row: TaskRow, code: str, message: str) -> None:
         await self._finish(
             row.id,
-            store.Finish(Status.FAILED, error_code=code, error_message=message),
+            lifecycle.Finish(Status.FAILED, error_code=code, error_message=message),
             self.owner,
         )
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import orjson
 
-from apiinone.api.render import iso
 from apiinone.tasks.states import phase_of, public_status
+from apiinone.wire import iso
 
 __all__ = ["created_envelope_data", "ignored_params", "task_object", "warnings_of"]
 

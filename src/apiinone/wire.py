@@ -1,4 +1,8 @@
-"""Response rendering: orjson bodies, the native envelope, ISO timestamps."""
+"""What every surface writes on the wire: orjson response bodies and ISO-8601 timestamps.
+
+Kept below every service so that tasks, webhooks and the chat surfaces render the same way
+as the routes without importing them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import JSONResponse
 
-__all__ = ["FastJSON", "envelope", "iso"]
+__all__ = ["FastJSON", "iso"]
 
 
 class FastJSON(JSONResponse):
@@ -16,15 +20,6 @@ class FastJSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-def envelope(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> FastJSON:
-    """The native API's body: ``{"code": 200, "message": "success", "data": ...}``."""
-    return FastJSON(
-        {"code": 200, "message": "success", "data": data},
-        status_code=status_code,
-        headers=headers,
-    )
 
 
 def iso(ms: int | None) -> str | None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
+from apiinone import media
 from apiinone.providers.base import Artifact
-from apiinone.providers.sandbox import media
 
 __all__ = ["audio_clip", "image_set", "seed_of", "speech", "video"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select
 from apiinone.db.engine import now_ms
 from apiinone.db.tables import responses
 from apiinone.errors import NotFound
-from apiinone.gateway import Gateway
+from apiinone.runtime import Runtime
 
 __all__ = ["Stored", "delete_response", "load_response", "save_response"]
 
@@ -30,7 +30,7 @@ class Stored:
 
 
 async def save_response(
-    gateway: Gateway,
+    gateway: Runtime,
     account_id: str,
     body: dict[str, Any],
     input_items: list[dict[str, Any]],
@@ -62,7 +62,7 @@ def _mine(account_id: str, response_id: str) -> Any:
 
 
 async def load_response(
-    gateway: Gateway, account_id: str, response_id: str, *, param: str | None = None
+    gateway: Runtime, account_id: str, response_id: str, *, param: str | None = None
 ) -> Stored:
     async with gateway.db.read() as conn:
         row = (
@@ -77,7 +77,7 @@ async def load_response(
     return Stored(orjson.loads(row.body), orjson.loads(row.input_items), orjson.loads(row.messages))
 
 
-async def delete_response(gateway: Gateway, account_id: str, response_id: str) -> None:
+async def delete_response(gateway: Runtime, account_id: str, response_id: str) -> None:
     async with gateway.db.write() as conn:
         result = await conn.execute(delete(responses).where(_mine(account_id, response_id)))
     if not result.rowcount:

@@ -1,4 +1,5 @@
-"""Pure media functions for the sandbox provider: real, valid, deterministic artifacts.
+"""Pure media functions: the sandbox provider's real, valid, deterministic artifacts, and the
+probes that task checks (a clip's length) and the OpenAI video surface (frames) use.
 
 Images (PNG, JPEG, WebP via Pillow), video (H.264 MP4 via the ffmpeg shipped by
 imageio-ffmpeg) and audio (WAV via ``wave``; MP3, FLAC, Opus, AAC via ffmpeg), all derived

@@ -7,7 +7,7 @@ import wave
 
 import pytest
 
-from apiinone.providers.sandbox.media import (
+from apiinone.media import (
     InvalidMedia,
     audio_info,
     make_audio,

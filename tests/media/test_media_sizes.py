@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apiinone.providers.sandbox.media import image_dimensions, video_dimensions
+from apiinone.media import image_dimensions, video_dimensions
 
 
 @pytest.mark.parametrize(

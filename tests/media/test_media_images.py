@@ -8,7 +8,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from apiinone.providers.sandbox.media import (
+from apiinone.media import (
     InvalidMedia,
     face_swap,
     image_info,

@@ -7,12 +7,12 @@ answer it, and writes nothing. The principal is left in the request's state, so 
 lane and the routes behind use it as it is: one authentication, one rate-limit hit,
 whichever path answers. Then the record of (this key, this Idempotency-Key) is claimed:
 
-- new (or left behind by a process that died): the request runs (``recorder.py``);
+- new (or left behind by a process that died): the request runs (``apiinone.idempotency.recorder``);
 - the same request, answered: the kept answer is replayed with ``Idempotent-Replayed: true``;
 - another request under the same key, or the first still running: 409 ``idempotency_conflict``.
 
-What counts as the same request and what is kept is in ``policy.py``. Records past their
-24 hours are purged in the background, once a minute per process.
+What counts as the same request and what is kept is in ``apiinone.idempotency.policy``.
+Records past their 24 hours are purged in the background, once a minute per process.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from apiinone.api.errors import error_response
 from apiinone.errors import APIError, IdempotencyConflict, InvalidRequest
 from apiinone.idempotency.policy import MAX_KEY_LENGTH, applies, request_hash
 from apiinone.idempotency.recorder import run_and_keep
-from apiinone.idempotency.store import Claim, Record, Saved, claim, purge_expired
+from apiinone.idempotency.records import Claim, Record, Saved, claim, purge_expired
 
 __all__ = ["IdempotencyMiddleware"]
 

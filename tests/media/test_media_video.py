@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from apiinone.providers.sandbox.media import (
+from apiinone.media import (
     InvalidMedia,
     make_video,
     replace_video_background,
     upscale_video,
     video_info,
 )
-from apiinone.providers.sandbox.media.ffmpeg import ffmpeg_exe
+from apiinone.media.ffmpeg import ffmpeg_exe
 
 
 def _frame(video: bytes, tmp_path: Path, at: float = 0.5) -> Image.Image:
