@@ -13,6 +13,7 @@ from sqlalchemy import Row
 from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
 from apiinone.gateway import Gateway
+from apiinone.ids import TASK_ID_MAX_LENGTH
 from apiinone.tasks import store
 from apiinone.tasks.finishing import finish_task
 from apiinone.tasks.rows import SELECT_OWNED, TaskRow
@@ -24,8 +25,8 @@ log = logging.getLogger("apiinone.tasks")
 
 
 async def load_task(gateway: Gateway, account_id: str, task_id: str) -> Any:
-    if len(task_id) > 40:
-        raise NotFound(f"No task {task_id[:40]}…")
+    if len(task_id) > TASK_ID_MAX_LENGTH:
+        raise NotFound(f"No task {task_id[:TASK_ID_MAX_LENGTH]}…")
     row: Any = None
     db = gateway.db
     group = db.group
