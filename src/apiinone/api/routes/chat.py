@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.fastlane import fast_lane
 from apiinone.chat.service import run_chat
 
 router = APIRouter(tags=["chat"])
@@ -28,6 +29,7 @@ CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+@fast_lane
 @router.post(
     "/api/v1/chat/completions",
     summary="Chat completion (OpenAI-compatible)",
@@ -37,6 +39,7 @@ async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: Gate
     return await run_chat(gateway, principal, body)
 
 
+@fast_lane
 @router.post(
     "/v1/chat/completions", summary="Chat completion (OpenAI-compatible)", responses=CHAT_RESPONSES
 )

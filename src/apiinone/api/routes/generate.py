@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.fastlane import fast_lane
 from apiinone.api.render import FastJSON, envelope
 from apiinone.tasks.control import wait_for_terminal
 from apiinone.tasks.render import created_envelope_data, ignored_params, task_object
@@ -64,6 +65,7 @@ TASK_CREATED: dict[int | str, dict[str, Any]] = {
 
 
 def _make_handler(path: str) -> Any:
+    @fast_lane
     async def handler(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
         row = await create_task(gateway, principal, "/api/v1" + path, body)
         return envelope(created_envelope_data(row), status_code=202, headers=ignored_params(row))

@@ -12,9 +12,11 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
+from apiinone.api.fastlane import fast_lane
 from apiinone.api.params import ascii_int
 from apiinone.api.render import FastJSON, envelope
 from apiinone.errors import InvalidRequest
+from apiinone.ids import TASK_ID_MAX_LENGTH
 from apiinone.tasks import store
 from apiinone.tasks.control import cancel_task, load_task
 from apiinone.tasks.render import task_object
@@ -22,7 +24,7 @@ from apiinone.tasks.states import TERMINAL
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
-TaskId = Annotated[str, Path(max_length=64)]
+TaskId = Annotated[str, Path(max_length=TASK_ID_MAX_LENGTH)]
 KEEPALIVE_SECONDS = 15.0
 PUBLIC_TO_INTERNAL = {
     "IN_PROGRESS": ("queued", "processing"),
@@ -60,6 +62,7 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
         ) from exc
 
 
+@fast_lane
 @router.get("/{task_id}")
 async def get_task(
     task_id: TaskId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
