@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 from apiinone import __version__, openai_compat
 from apiinone.api.envelope import FastJSON
 from apiinone.api.errors import install_error_handlers
-from apiinone.api.fastlane import FastLane
+from apiinone.api.fastlane import FastLane, FastLaneRoutes
 from apiinone.api.idempotency import IdempotencyMiddleware
 from apiinone.api.middleware import RequestContextMiddleware
 from apiinone.api.openapi import install_openapi
@@ -61,21 +61,23 @@ class GatewayApp(FastAPI):
     around every user middleware; here the gateway's layers wrap all of them instead: request
     ids, the body's limits and rate-limit headers; idempotency keys (a request with one is
     authenticated and rate limited there, before its record is read or written); price
-    overrides; then the fast lane, which answers chat, task submission and task polling
-    itself. Every other request goes on into FastAPI as usual. The request layer turns an
+    overrides; then the fast lane, which answers the routes marked ``@fast_lane`` (chat,
+    task submission and task polling) itself, from the table it builds from the routes at
+    start-up. Every other request goes on into FastAPI as usual. The request layer turns an
     unexpected exception into the usual error JSON, as FastAPI's handler does inside; around
     it all, the Anthropic paths' errors are given Anthropic's shape.
     """
 
-    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, *, settings: Settings, fast_lane: FastLaneRoutes, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gateway_settings = settings
+        self.fast_lane_routes = fast_lane
 
     def build_middleware_stack(self) -> ASGIApp:
         settings = self.gateway_settings
         app = super().build_middleware_stack()
         if settings.fast_lane:
-            app = FastLane(app)
+            app = FastLane(app, self.fast_lane_routes)
         app = CatalogSync(app)
         app = IdempotencyMiddleware(app)
         app = RequestContextMiddleware(
@@ -89,9 +91,13 @@ class GatewayApp(FastAPI):
 
 def create_app(settings: Settings) -> FastAPI:
     register_settings(settings)
+    fast_lane = FastLaneRoutes()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The marked routes, planned from the routes as they are now; a route the lane
+        # cannot answer as FastAPI would stops the start (even with the lane switched off).
+        fast_lane.load(app.routes)
         gateway = Gateway.open(settings)
         app.state.gateway = gateway
         try:
@@ -102,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = GatewayApp(
         settings=settings,
+        fast_lane=fast_lane,
         # /metrics is the gateway's own; FastAPI's OpenTelemetry hooks would cost every
         # request a look at the environment and the global providers.
         telemetry={"tracing": False, "metrics": False, "logs": False},

@@ -1,12 +1,14 @@
 """The fast lane (api/fastlane.py) answers as the framework's routes do.
 
 Two real gateways, one with ``APIINONE_FAST_LANE=false``: the same requests — good ones and
-every kind of bad one — must get the same statuses, the same error types and params, the
-same headers that matter and answers of the same shape.
+every kind of bad one, to every route marked ``@fast_lane`` — must get the same statuses,
+the same error types and params, the same headers that matter and answers of the same shape.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import iter_route_contexts
 
+from apiinone.api.fastlane import is_marked
+from apiinone.api.routes.generate import ASYNC_ENDPOINTS
+from apiinone.app import create_app
 from apiinone.auth.secrets import generate_key
+from apiinone.ids import TASK_ID_MAX_LENGTH
+from apiinone.settings import Settings
 from tests.support.server import Server, base_env
 
 CHAT = {"model": "gemini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
@@ -111,19 +119,79 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/v1/videos/generations", {"json": {"model": "veo-3.1", "prompt": 5}}),
     ("POST", "/api/v1/images/tools/upscale", {"json": {"image": "not a url", "scale": 2}}),
     ("GET", "/api/v1/tasks/task_doesnotexist", {}),
-    ("GET", "/api/v1/tasks/" + "x" * 41, {}),
+    ("GET", "/api/v1/tasks/" + "x" * TASK_ID_MAX_LENGTH, {}),
+    ("GET", "/api/v1/tasks/" + "x" * (TASK_ID_MAX_LENGTH + 1), {}),
     ("GET", "/api/v1/tasks/" + "x" * 65, {}),
+    ("GET", "/api/v1/tasks/" + "x" * (TASK_ID_MAX_LENGTH + 1), {"headers": {"_auth": None}}),
     ("GET", "/api/v1/tasks/task_doesnotexist", {"headers": {"_auth": None}}),
     ("PUT", "/v1/chat/completions", {"json": CHAT}),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs"), CASES, ids=lambda c: str(c)[:40])
+def _marked_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every route the gateway marks ``@fast_lane``."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        app = create_app(Settings(data_dir=Path(data_dir)))
+    return sorted(
+        (method, str(route.path))
+        for route in iter_route_contexts(app.routes)
+        if is_marked(route.endpoint)
+        for method in route.methods or ()
+    )
+
+
+MARKED = _marked_routes()
+
+
+def _requests_to(method: str, template: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Requests any marked route must answer alike: the path parameters filled in with
+    values under, at and over their limits, bodies of every wrong kind, no key."""
+    if method == "GET":
+        values = ["task_doesnotexist", "x" * TASK_ID_MAX_LENGTH, "x" * (TASK_ID_MAX_LENGTH + 1)]
+        paths = [re.sub(r"\{[^}]+\}", value, template) for value in values]
+        return [(method, path, {}) for path in paths] + [
+            (method, paths[0], {"headers": {"_auth": None}})
+        ]
+    bodies: list[dict[str, Any]] = [
+        {"json": {}},
+        {"json": {"model": "no-such-model"}},
+        {"json": {}, "headers": {"_auth": None}},
+        {"content": b"[1]"},
+        {"content": b""},
+        {"content": b"[1]", "headers": {"_auth": None}},  # which comes first: body or key
+    ]
+    return [(method, template, body) for body in bodies]
+
+
+def test_the_hot_routes_are_marked() -> None:
+    hot = [("POST", "/v1/chat/completions"), ("POST", "/api/v1/chat/completions")]
+    hot += [("POST", "/api/v1" + path) for path in ASYNC_ENDPOINTS]
+    hot += [("GET", "/api/v1/tasks/{task_id}")]
+    assert sorted(hot) == MARKED
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    CASES + [case for method, path in MARKED for case in _requests_to(method, path)],
+    ids=lambda c: str(c)[:40],
+)
 def test_the_same_answer_with_and_without_the_fast_lane(
     pair: list[tuple[Server, str]], method: str, path: str, kwargs: dict[str, Any]
 ) -> None:
     fast, routed = _both(pair, method, path, **kwargs)
     assert fast == routed
+
+
+def test_a_task_id_over_the_limit_is_the_same_400_through_both(
+    pair: list[tuple[Server, str]],
+) -> None:
+    too_long = "task_" + "x" * (TASK_ID_MAX_LENGTH - len("task_") + 1)
+    answers = _both(pair, "GET", f"/api/v1/tasks/{too_long}")
+    assert answers[0] == answers[1]
+    assert answers[0]["status"] == 400
+    assert answers[0]["error"] == (400, "invalid_request", "task_id")
+    at_limit = _both(pair, "GET", f"/api/v1/tasks/{too_long[:-1]}")
+    assert [a["status"] for a in at_limit] == [404, 404]
 
 
 def test_a_submitted_task_reads_back_the_same_through_both(

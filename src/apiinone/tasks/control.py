@@ -10,6 +10,7 @@ import orjson
 
 from apiinone.db.group_writer import GroupWriter, ReadBusy
 from apiinone.errors import InvalidRequest, NotFound
+from apiinone.ids import TASK_ID_MAX_LENGTH
 from apiinone.runtime import Runtime
 from apiinone.tasks import lifecycle
 from apiinone.tasks.finishing import finish_task
@@ -22,8 +23,8 @@ log = logging.getLogger("apiinone.tasks")
 
 
 async def load_task(gateway: Runtime, account_id: str, task_id: str) -> TaskRow:
-    if len(task_id) > 40:
-        raise NotFound(f"No task {task_id[:40]}…")
+    if len(task_id) > TASK_ID_MAX_LENGTH:
+        raise NotFound(f"No task {task_id[:TASK_ID_MAX_LENGTH]}…")
     row: TaskRow | None
     db = gateway.db
     group = db.group

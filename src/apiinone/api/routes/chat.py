@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
+from apiinone.api.fastlane import fast_lane
 from apiinone.api.shapes.openai import openai_body, openai_content
 from apiinone.chat.service import run_chat
 
@@ -28,6 +29,7 @@ CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
 CHAT_BODY = openai_body("CreateChatCompletionRequest")
 
 
+@fast_lane
 @router.post(
     "/api/v1/chat/completions",
     summary="Chat completion (OpenAI-compatible)",
@@ -38,6 +40,7 @@ async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: Gate
     return await run_chat(gateway, principal, body)
 
 
+@fast_lane
 @router.post(
     "/v1/chat/completions",
     summary="Chat completion (OpenAI-compatible)",

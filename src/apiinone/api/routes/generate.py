@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep, JSONBody
 from apiinone.api.envelope import FastJSON, envelope
+from apiinone.api.fastlane import fast_lane
 from apiinone.api.shapes.envelope import Envelope, enveloped
 from apiinone.api.shapes.tasks import Task, TaskCreated, TimestampedLyrics
 from apiinone.tasks.control import wait_for_terminal
@@ -67,6 +68,7 @@ TASK_CREATED: dict[int | str, dict[str, Any]] = {
 
 
 def _make_handler(path: str) -> Any:
+    @fast_lane
     async def handler(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> FastJSON:
         row = await create_task(gateway, principal, "/api/v1" + path, body)
         return envelope(created_envelope_data(row), status_code=202, headers=ignored_params(row))

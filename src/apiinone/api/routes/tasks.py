@@ -13,10 +13,12 @@ from starlette.responses import StreamingResponse
 
 from apiinone.api.deps import CurrentPrincipal, GatewayDep
 from apiinone.api.envelope import FastJSON, envelope
+from apiinone.api.fastlane import fast_lane
 from apiinone.api.params import ascii_int
 from apiinone.api.shapes.envelope import Page, enveloped
 from apiinone.api.shapes.tasks import Task
 from apiinone.errors import InvalidRequest
+from apiinone.ids import TASK_ID_MAX_LENGTH
 from apiinone.tasks import lifecycle
 from apiinone.tasks.control import cancel_task, load_task
 from apiinone.tasks.states import PUBLIC_TO_INTERNAL, TERMINAL
@@ -24,7 +26,7 @@ from apiinone.tasks.task_object import task_object
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
-TaskId = Annotated[str, Path(max_length=64)]
+TaskId = Annotated[str, Path(max_length=TASK_ID_MAX_LENGTH)]
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -51,6 +53,7 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
         ) from exc
 
 
+@fast_lane
 @router.get("/{task_id}", responses=enveloped(Task))
 async def get_task(
     task_id: TaskId, request: Request, principal: CurrentPrincipal, gateway: GatewayDep
