@@ -196,6 +196,7 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/dashboard/api/tasks/{task_id}",                          401,   404,   200,   404),
     ("POST",   "/dashboard/api/tasks/{task_id}/cancel",                   401,   404,   200,   404),
     ("POST",   "/dashboard/api/uploads",                                  401,   201,   201,   201),
+    ("POST",   "/dashboard/api/admin/prices/{slug:path}/preview",         401,   403,   403,   200),
     # ── dashboard: admin console ───────────────────────────────────────────────────────────
     ("GET",    "/admin",                                                  LOGIN, 403,   403,   303),
     ("GET",    "/admin/users",                                            LOGIN, 403,   403,   200),
@@ -672,6 +673,9 @@ SPECS: dict[tuple[str, str], Spec] = {
         json={}, alias={"task_id": "slow_task_id"}, fresh=fresh_task, guard=slow_task
     ),
     ("POST", "/dashboard/api/uploads"): Spec(upload=True),
+    ("POST", "/dashboard/api/admin/prices/{slug:path}/preview"): Spec(
+        json={"fields": {"kind": "table", "table_keys": ["type"], "row:pro": "5", "row:flex": "9"}}
+    ),
     ("POST", "/admin/users/{account_id}/credits"): Spec(
         form={"direction": "grant", "amount": "7", "mode": "live", "reason": "authz probe"},
         fresh=fresh_account,
@@ -681,7 +685,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/admin/users/{account_id}/disable"): Spec(
         form={"disabled": "1"}, fresh=fresh_account, fresh_for=ADMIN_FRESH, guard=owner_standing
     ),
-    ("POST", "/admin/models/{slug:path}"): Spec(form={"price": "", "action": "reset"}),
+    ("POST", "/admin/models/{slug:path}"): Spec(form={"action": "reset"}),
     ("POST", "/admin/channels/test"): Spec(form={"name": "{channel}"}),
     ("POST", "/admin/codes"): Spec(
         form=codes_form, verify=no_codes_made, guarded=frozenset({"anon", "other", "owner"})
