@@ -33,6 +33,19 @@
     return td;
   }
 
+  // The preview's error is also shown next to the field it names.
+  function mark(name, message) {
+    form.querySelectorAll("[data-preview-error]").forEach((el) => el.remove());
+    const input = name ? form.querySelector('[name="' + CSS.escape(name) + '"]') : null;
+    if (!input) return;
+    const note = document.createElement("span");
+    note.className = "error-text";
+    note.style.display = "block";
+    note.dataset.previewError = name;
+    note.textContent = message;
+    input.insertAdjacentElement("afterend", note);
+  }
+
   let timer = null;
   let asked = 0;
   async function refresh() {
@@ -42,6 +55,7 @@
       const data = await window.AIO.api("POST", path, { fields: fields() });
       if (mine !== asked) return;
       error.hidden = true;
+      mark(null, "");
       rows.replaceChildren(...data.data.samples.map((s) => {
         const tr = document.createElement("tr");
         tr.dataset.sample = s.label;
@@ -53,6 +67,7 @@
       if (mine !== asked) return;
       error.textContent = e.message;
       error.hidden = false;
+      mark(e.param, e.message);
     }
   }
 
