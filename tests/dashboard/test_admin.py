@@ -42,7 +42,7 @@ def test_members_are_refused_the_admin_pages(dash: Server, new_email: str) -> No
     token = csrf(client)
     posts = {
         "/admin/codes": {"credits": "1000", "count": "1"},
-        "/admin/models/flux-2": {"price": "base = 1", "action": "save"},
+        "/admin/models/flux-2": {"kind": "fixed", "base": "1", "action": "save"},
         "/admin/channels/test": {"name": "x"},
     }
     for path, data in posts.items():
@@ -114,14 +114,16 @@ def test_a_price_override_is_checked_applied_and_removed(
     body = {"path": "/api/v1/images/generations", "body": {"model": "cogview-4", "prompt": "a cat"}}
     assert api.post("/api/v1/quotes", json=body).json()["data"]["credits"] == 4
     page = "/admin/models/cogview-4"
-    bad = submit(admin_web, page, page, {"price": "base = [", "action": "save"})
-    assert bad.status_code == 400 and "not valid TOML" in bad.text
-    wrong = submit(admin_web, page, page, {"price": "table_keys = ['nope']", "action": "save"})
-    assert wrong.status_code == 400 and "not accepted" in wrong.text
-    saved = submit(admin_web, page, page, {"price": "base = 9", "action": "save"})
+    bad = submit(admin_web, page, page, {"kind": "fixed", "base": "-1", "action": "save"})
+    assert bad.status_code == 400 and 'data-error-for="base"' in bad.text
+    fields = {"kind": "table", "table_keys": "nope", "action": "save"}
+    wrong = submit(admin_web, page, page, fields)
+    assert wrong.status_code == 400 and 'data-error-for="table_keys"' in wrong.text
+    assert api.post("/api/v1/quotes", json=body).json()["data"]["credits"] == 4
+    saved = submit(admin_web, page, page, {"kind": "fixed", "base": "9", "action": "save"})
     assert saved.status_code == 303
     assert api.post("/api/v1/quotes", json=body).json()["data"]["credits"] == 9
     assert "override" in admin_web.get("/admin/models").text
-    reset = submit(admin_web, page, page, {"price": "", "action": "reset"})
+    reset = submit(admin_web, page, page, {"action": "reset"})
     assert reset.status_code == 303
     assert api.post("/api/v1/quotes", json=body).json()["data"]["credits"] == 4

@@ -102,9 +102,11 @@ def test_console_and_cli_actions_are_recorded(
     assert submit(admin_web, page, f"{page}/disable", {"disabled": "1"}).status_code == 303
 
     price_page = "/admin/models/flux-2"
-    saved = submit(admin_web, price_page, price_page, {"price": "base = 77", "action": "save"})
+    saved = submit(
+        admin_web, price_page, price_page, {"kind": "fixed", "base": "77", "action": "save"}
+    )
     assert saved.status_code == 303
-    reset = submit(admin_web, price_page, price_page, {"price": "", "action": "reset"})
+    reset = submit(admin_web, price_page, price_page, {"action": "reset"})
     assert reset.status_code == 303
 
     codes = submit(admin_web, "/admin/codes", "/admin/codes", {"credits": "50", "count": "2"})

@@ -59,13 +59,13 @@ def test_a_model_page_compares_its_endpoint(dash: Server) -> None:
 def test_public_prices_are_the_prices_in_force(dash: Server, admin_web: httpx.Client) -> None:
     anonymous = browser(dash.url)
     page = "/admin/models/cogview-4"
-    saved = submit(admin_web, page, page, {"price": "base = 4321", "action": "save"})
+    saved = submit(admin_web, page, page, {"kind": "fixed", "base": "4321", "action": "save"})
     assert saved.status_code == 303
     try:
         assert "4321 credits" in anonymous.get("/models/cogview-4").text
         assert "4321 credits" in anonymous.get("/models").text
     finally:
-        submit(admin_web, page, page, {"price": "", "action": "reset"})
+        submit(admin_web, page, page, {"action": "reset"})
     assert "4321 credits" not in anonymous.get("/models/cogview-4").text
 
 

@@ -84,6 +84,7 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     # ── the caller's own account ───────────────────────────────────────────────────────────
     ("GET",    "/api/v1/account",                                         401,   200,   200,   200),
     ("GET",    "/api/v1/usage",                                           401,   200,   200,   200),
+    ("GET",    "/api/v1/requests",                                        401,   200,   200,   200),
     ("GET",    "/api/v1/account/webhook-secret",                          401,   200,   200,   200),
     ("POST",   "/api/v1/account/webhook-secret/rotate",                   401,   200,   200,   200),
     ("GET",    "/api/v1/models",                                          401,   200,   200,   200),
@@ -156,6 +157,7 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("POST",   "/api/v1/admin/accounts/{account_id}/keys",                401,   403,   403,   201),
     ("DELETE", "/api/v1/admin/keys/{key_id}",                             401,   403,   403,   200),
     ("GET",    "/api/v1/admin/channels",                                  401,   403,   403,   200),
+    ("GET",    "/api/v1/admin/audit",                                     401,   403,   403,   200),
     # ── dashboard: signing in and out (signed-in browsers have no sign-in form token) ──────
     ("GET",    "/login",                                                  200,   303,   303,   303),
     ("POST",   "/login",                                                  303,   403,   403,   403),
@@ -182,8 +184,10 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/webhooks",                                               LOGIN, 200,   200,   200),
     ("POST",   "/webhooks/secret/rotate",                                 LOGIN, 303,   303,   303),
     ("POST",   "/webhooks/{delivery_id}/replay",                          LOGIN, 303,   303,   303),
-    ("GET",    "/models",                                                 LOGIN, 200,   200,   200),
-    ("GET",    "/models/{slug:path}",                                     LOGIN, 200,   200,   200),
+    ("GET",    "/models",                                                 200,   200,   200,   200),
+    ("GET",    "/models/{slug:path}",                                     200,   200,   200,   200),
+    ("GET",    "/requests",                                               LOGIN, 200,   200,   200),
+    ("GET",    "/requests.csv",                                           LOGIN, 200,   200,   200),
     ("GET",    "/playground",                                             LOGIN, 200,   200,   200),
     ("GET",    "/billing",                                                LOGIN, 200,   200,   200),
     ("POST",   "/billing/redeem",                                         LOGIN, 303,   303,   303),
@@ -192,10 +196,12 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/dashboard/api/models/{slug:path}",                       401,   200,   200,   200),
     ("POST",   "/dashboard/api/quotes",                                   401,   200,   200,   200),
     ("POST",   "/dashboard/api/run",                                      401,   202,   202,   202),
+    ("POST",   "/dashboard/api/chat",                                     401,   200,   200,   200),
     ("POST",   "/dashboard/api/snippets",                                 401,   200,   200,   200),
     ("GET",    "/dashboard/api/tasks/{task_id}",                          401,   404,   200,   404),
     ("POST",   "/dashboard/api/tasks/{task_id}/cancel",                   401,   404,   200,   404),
     ("POST",   "/dashboard/api/uploads",                                  401,   201,   201,   201),
+    ("POST",   "/dashboard/api/admin/prices/{slug:path}/preview",         401,   403,   403,   200),
     # ── dashboard: admin console ───────────────────────────────────────────────────────────
     ("GET",    "/admin",                                                  LOGIN, 403,   403,   303),
     ("GET",    "/admin/users",                                            LOGIN, 403,   403,   200),
@@ -213,6 +219,8 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/admin/codes",                                            LOGIN, 403,   403,   200),
     ("POST",   "/admin/codes",                                            LOGIN, 403,   403,   200),
     ("GET",    "/admin/codes/{batch_id}",                                 LOGIN, 403,   403,   200),
+    ("GET",    "/admin/audit",                                            LOGIN, 403,   403,   200),
+    ("GET",    "/admin/audit.csv",                                        LOGIN, 403,   403,   200),
 ]
 # fmt: on
 
@@ -668,10 +676,14 @@ SPECS: dict[tuple[str, str], Spec] = {
         json={"path": "/api/v1/images/generations", "body": IMAGE}
     ),
     ("POST", "/dashboard/api/snippets"): Spec(json={"model": "flux-2", "body": IMAGE}),
+    ("POST", "/dashboard/api/chat"): Spec(json={"body": CHAT}),
     ("POST", "/dashboard/api/tasks/{task_id}/cancel"): Spec(
         json={}, alias={"task_id": "slow_task_id"}, fresh=fresh_task, guard=slow_task
     ),
     ("POST", "/dashboard/api/uploads"): Spec(upload=True),
+    ("POST", "/dashboard/api/admin/prices/{slug:path}/preview"): Spec(
+        json={"fields": {"kind": "table", "table_keys": ["type"], "row:pro": "5", "row:flex": "9"}}
+    ),
     ("POST", "/admin/users/{account_id}/credits"): Spec(
         form={"direction": "grant", "amount": "7", "mode": "live", "reason": "authz probe"},
         fresh=fresh_account,
@@ -681,7 +693,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/admin/users/{account_id}/disable"): Spec(
         form={"disabled": "1"}, fresh=fresh_account, fresh_for=ADMIN_FRESH, guard=owner_standing
     ),
-    ("POST", "/admin/models/{slug:path}"): Spec(form={"price": "", "action": "reset"}),
+    ("POST", "/admin/models/{slug:path}"): Spec(form={"action": "reset"}),
     ("POST", "/admin/channels/test"): Spec(form={"name": "{channel}"}),
     ("POST", "/admin/codes"): Spec(
         form=codes_form, verify=no_codes_made, guarded=frozenset({"anon", "other", "owner"})

@@ -44,6 +44,7 @@ __all__ = [
     "price_toml",
     "raw_price",
     "save_override",
+    "store_override",
     "to_toml",
 ]
 
@@ -179,7 +180,17 @@ async def save_override(gateway: CatalogHolder, slug: str, text: str, *, admin_i
     resolved = gateway.catalog.get(slug)
     if resolved is None or resolved.model.slug != slug:
         raise InvalidRequest(f"No model '{slug[:120]}'", param="slug")
-    price = parse_price(text)
+    await store_override(gateway, slug, parse_price(text), admin_id=admin_id)
+
+
+async def store_override(
+    gateway: CatalogHolder, slug: str, price: dict[str, Any], *, admin_id: str
+) -> None:
+    """Check ``price`` (a ``[models.price]`` table) by building the whole catalog with it,
+    then store and apply it."""
+    resolved = gateway.catalog.get(slug)
+    if resolved is None or resolved.model.slug != slug:
+        raise InvalidRequest(f"No model '{slug[:120]}'", param="slug")
     overrides = await load_overrides(gateway.db)
     overrides[slug] = price
     try:

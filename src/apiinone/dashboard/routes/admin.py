@@ -1,5 +1,6 @@
-"""The admin console (admin accounts only): users, credits, models and prices, tasks across
-accounts, redemption codes. Channels are in ``admin_channels.py``."""
+"""The admin console (admin accounts only): users, credits, the models list, tasks across
+accounts, redemption codes. A model's price form is in ``admin_prices.py``, channels in
+``admin_channels.py``."""
 
 from __future__ import annotations
 
@@ -15,16 +16,9 @@ from apiinone.auth.accounts import get_account, set_disabled
 from apiinone.auth.keys import list_keys
 from apiinone.billing.ledger import adjust, get_wallet
 from apiinone.billing.redeem import MAX_BATCH, batch_codes, create_batch, get_batch, list_batches
-from apiinone.catalog import price_summary, price_table
-from apiinone.catalog.overrides import (
-    delete_override,
-    load_overrides,
-    parse_price,
-    price_toml,
-    raw_price,
-    save_override,
-)
-from apiinone.dashboard.deps import AdminUser, CsrfAdmin, PageError, User
+from apiinone.catalog import price_summary
+from apiinone.catalog.overrides import load_overrides
+from apiinone.dashboard.deps import AdminUser, CsrfAdmin, PageError
 from apiinone.dashboard.media import split_cursor
 from apiinone.dashboard.queries import LedgerFilter, account_rows, admin_tasks, ledger_page
 from apiinone.dashboard.routes.tasks import STATUSES, task_detail, task_rows
@@ -200,85 +194,6 @@ async def models_page(request: Request, user: AdminUser, gateway: GatewayDep) ->
             for m in gateway.catalog.models
         ],
         overrides=overrides,
-    )
-
-
-async def _model_form(
-    request: Request,
-    user: User,
-    gateway: Gateway,
-    slug: str,
-    *,
-    text: str | None = None,
-    message: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    resolved = gateway.catalog.get(slug[:120])
-    if resolved is None or resolved.model.slug != slug:
-        raise PageError(404, "No such model", f"The catalog has no model '{slug[:120]}'.")
-    overrides = await load_overrides(gateway.db)
-    current = raw_price(gateway.settings, slug, overrides)
-    return page(
-        request,
-        "admin/model.html",
-        user=user,
-        status=status,
-        message=message,
-        model=resolved.model,
-        prices=price_table(resolved.model),
-        overridden=slug in overrides,
-        text=text if text is not None else price_toml(current),
-    )
-
-
-@router.get("/models/{slug:path}")
-async def model_page(request: Request, slug: str, user: AdminUser, gateway: GatewayDep) -> Response:
-    return await _model_form(request, user, gateway, slug)
-
-
-def _price_in_force(
-    gateway: Gateway, slug: str, overrides: dict[str, dict[str, Any]]
-) -> dict[str, Any] | None:
-    resolved = gateway.catalog.get(slug)
-    if resolved is None or resolved.model.slug != slug:
-        return None
-    return raw_price(gateway.settings, slug, overrides)
-
-
-@router.post("/models/{slug:path}")
-async def save_model(
-    request: Request,
-    slug: str,
-    user: CsrfAdmin,
-    gateway: GatewayDep,
-    price: Text = "",
-    action: Annotated[str, Form(pattern="^(save|reset)$")] = "save",
-) -> Response:
-    actor = Actor("console", user.account.id)
-    overrides = await load_overrides(gateway.db)
-    before = _price_in_force(gateway, slug[:120], overrides)
-    if action == "reset":
-        await delete_override(gateway, slug[:120])
-        if slug[:120] in overrides:
-            after = raw_price(gateway.settings, slug[:120], {})
-            await record(gateway.db, actor, "price.reset", slug[:120], before=before, after=after)
-        return redirect(request, f"/admin/models/{slug[:120]}", flash=("ok", "Override removed."))
-    try:
-        await save_override(gateway, slug[:120], price, admin_id=user.account.id)
-    except APIError as exc:
-        return await _model_form(
-            request,
-            user,
-            gateway,
-            slug,
-            text=price,
-            status=400,
-            message={"kind": "error", "text": exc.message},
-        )
-    after = parse_price(price)
-    await record(gateway.db, actor, "price.set", slug[:120], before=before, after=after)
-    return redirect(
-        request, f"/admin/models/{slug[:120]}", flash=("ok", "Price saved and in force.")
     )
 
 
