@@ -1,4 +1,5 @@
-"""Image-to-video bodies leave out what the endpoint takes from its image.
+"""fal and WaveSpeed video bodies as the endpoints publish them: what an image-to-video
+endpoint takes from its image is left out, and each app gets its duration type.
 
 fal's Kling 3, PixVerse 5.6, Vidu Q3 and Wan 2.6 image-to-video apps and WaveSpeed's Vidu Q3
 image-to-video have no ``aspect_ratio`` (Vidu: nor ``style``); the catalog fills those with
@@ -104,3 +105,21 @@ def test_wavespeed_vidu_text_to_video_keeps_style_and_aspect_ratio() -> None:
     assert isinstance(request.json, dict)
     assert request.json["aspect_ratio"] == "9:16" and request.json["style"] == "general"
     assert violations("wavespeed", upstream, request.json) == []
+
+
+def test_fal_vidu_takes_its_duration_as_an_integer_where_wan_takes_a_string() -> None:
+    vidu = "fal-ai/vidu/q3/text-to-video"
+    request = FalTranslator().build_submit(
+        _job("vidu-q3", prompt="a lighthouse at dusk", duration=16), _channel(vidu, {})
+    )
+    assert isinstance(request.json, dict)
+    assert request.json["duration"] == 16
+    assert violations("fal", vidu, request.json) == []
+
+    wan = "wan/v2.6/text-to-video"
+    request = FalTranslator().build_submit(
+        _job("wan-2-6", prompt="a lighthouse at dusk", duration=15), _channel(wan, {})
+    )
+    assert isinstance(request.json, dict)
+    assert request.json["duration"] == "15"
+    assert violations("fal", wan, request.json) == []

@@ -117,7 +117,9 @@ class FalTranslator:
             "POST",
             f"{channel.base_url}/{app.endpoint}",
             headers=_headers(channel),
-            json=without_image_led(app.endpoint, fal_body(job.params, channel.options)),
+            json=without_image_led(
+                app.endpoint, fal_body(job.params, channel.options, app.endpoint)
+            ),
             params=params,
         )
 
