@@ -153,16 +153,21 @@ async def test_each_variant_and_mode_reaches_its_own_endpoint(
         assert upload.status_code == 201, upload.text
         image = upload.json()["data"]["url"]
 
-        # wan-2-6: the image goes to the image-to-video endpoint, as image_url.
-        i2v = await _run(c, VIDEOS, {"model": "wan-2-6", "prompt": "waves", "image": image})
+        # wan-2-6: the image goes to the image-to-video endpoint, as image_url, without the
+        # aspect ratio that endpoint does not take (the fake refuses it, as its fixture says);
+        # text-to-video keeps it.
+        wan = {"model": "wan-2-6", "prompt": "waves", "aspect_ratio": "9:16"}
+        i2v = await _run(c, VIDEOS, {**wan, "image": image})
         assert i2v["status"] == "SUCCESS", i2v
-        t2v = await _run(c, VIDEOS, {"model": "wan-2-6", "prompt": "waves"})
+        t2v = await _run(c, VIDEOS, wan)
         assert t2v["status"] == "SUCCESS", t2v
         (i2v_call, t2v_call) = _calls(fake)
         assert i2v_call[0] == "wan/v2.6/image-to-video"
         assert i2v_call[1]["image_url"] == image
+        assert "aspect_ratio" not in i2v_call[1]
         assert t2v_call[0] == "wan/v2.6/text-to-video"
         assert "image_url" not in t2v_call[1]
+        assert t2v_call[1]["aspect_ratio"] == "9:16"
 
         # kling-3 pro + image: the dead primary fails, the fallback that binds the same
         # variant and mode serves it at the pro image-to-video endpoint.
@@ -172,6 +177,7 @@ async def test_each_variant_and_mode_reaches_its_own_endpoint(
         assert kling["status"] == "SUCCESS", kling
         assert _calls(fake)[-1][0] == PRO_I2V
         assert _calls(fake)[-1][1]["start_image_url"] == image
+        assert "aspect_ratio" not in _calls(fake)[-1][1]
 
         # hailuo pro at 1080P: the pro endpoint.
         hailuo = {"model": "hailuo/2-3-image-to-video-pro", "prompt": "x", "image": image}

@@ -4,7 +4,8 @@ fal's apps declare a clip length as a string enum (``"5" | "10" | "15"`` on
 wan/v2.6/text-to-video, ``"3"`` .. ``"15"`` on the Kling 3 apps, also inside each
 ``multi_prompt`` shot): an integer ``duration`` is refused with a 422. Our catalog takes
 durations as numbers, so every ``duration`` goes out as its decimal string, at the top
-level and in ``multi_prompt`` shots.
+level and in ``multi_prompt`` shots. fal's Vidu apps are the exception: their ``duration`` is
+an integer (``1``..``16`` on Vidu Q3), so it goes out as the number.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from apiinone.providers.mapping import apply_mapping
 __all__ = ["fal_body"]
 
 _SHOT_LISTS = ("multi_prompt",)
+_INTEGER_DURATION_APPS = ("fal-ai/vidu/",)
 
 
 def _as_text(value: Any) -> Any:
@@ -27,8 +29,12 @@ def _as_text(value: Any) -> Any:
     return value
 
 
-def fal_body(params: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+def fal_body(
+    params: Mapping[str, Any], options: Mapping[str, Any], endpoint: str = ""
+) -> dict[str, Any]:
     body = apply_mapping(params, options)
+    if endpoint.startswith(_INTEGER_DURATION_APPS):
+        return body
     if "duration" in body:
         body["duration"] = _as_text(body["duration"])
     for name in _SHOT_LISTS:

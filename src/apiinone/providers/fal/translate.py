@@ -53,6 +53,7 @@ from apiinone.providers.http import (
     MalformedResponse,
     retry_after_seconds,
 )
+from apiinone.providers.image_led import without_image_led
 
 __all__ = ["FalApp", "FalTranslator", "parse_app"]
 
@@ -118,7 +119,9 @@ class FalTranslator:
             "POST",
             f"{channel.base_url}/{app.endpoint}",
             headers=_headers(channel),
-            json=fal_body(job.params, channel.options),
+            json=without_image_led(
+                app.endpoint, fal_body(job.params, channel.options, app.endpoint)
+            ),
             params=params,
         )
 

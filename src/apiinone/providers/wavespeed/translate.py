@@ -47,6 +47,7 @@ from apiinone.providers.http import (
     MalformedResponse,
     retry_after_seconds,
 )
+from apiinone.providers.image_led import without_image_led
 from apiinone.providers.mapping import apply_mapping, check_mapping
 from apiinone.providers.replicate.outputs import content_type_for
 
@@ -110,9 +111,10 @@ class WaveSpeedTranslator:
         return check_model_id(channel.upstream_model)
 
     def build_submit(self, job: JobRequest, channel: ChannelConfig) -> HttpRequest:
-        url = f"{channel.base_url}/api/v3/{self.model_for(job, channel)}"
+        model = self.model_for(job, channel)
+        url = f"{channel.base_url}/api/v3/{model}"
         params = {"webhook": job.webhook_url} if job.webhook_url else None
-        body = apply_mapping(job.params, channel.options)
+        body = without_image_led(model, apply_mapping(job.params, channel.options))
         return HttpRequest("POST", url, headers=_headers(channel), json=body, params=params)
 
     def parse_submit(self, job: JobRequest, response: HttpResponse) -> Outcome:
