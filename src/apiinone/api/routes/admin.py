@@ -167,10 +167,3 @@ async def admin_revoke_key(
             after={"account_id": info.account_id, "revoked_at": info.revoked_at},
         )
     return envelope({**info.public(), "account_id": info.account_id})
-
-
-@router.get("/channels")
-async def admin_channels(_admin: AdminPrincipal, gateway: GatewayDep) -> FastJSON:
-    """Every provider channel with its circuit state (credentials are never shown)."""
-    router = gateway.providers
-    return envelope({"items": router.channel_health(), "sandbox_mode": router.sandbox_mode})
