@@ -20,6 +20,7 @@ from apiinone.api.routes import (
     account,
     admin,
     admin_audit,
+    admin_channels,
     chat,
     files,
     generate,
@@ -142,6 +143,7 @@ def create_app(settings: Settings) -> FastAPI:
         provider_hooks,
         admin,
         admin_audit,
+        admin_channels,
     ):
         app.include_router(module.router)
     install_dashboard(app)

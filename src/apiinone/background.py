@@ -21,6 +21,10 @@ log = logging.getLogger("apiinone.background")
 async def running_background(gateway: Gateway) -> AsyncIterator[None]:
     settings = gateway.settings
     stop = asyncio.Event()
+    try:  # before the first request, so stored channels serve it
+        await gateway.channel_sync.refresh(gateway)
+    except Exception:
+        log.exception("could not read the stored channels; the channel loop tries again")
     try:  # before the first request, so every chat hold has a lease to go by
         await gateway.lease.renew()
     except Exception:
@@ -29,6 +33,7 @@ async def running_background(gateway: Gateway) -> AsyncIterator[None]:
         asyncio.create_task(gateway.bus.listen(stop, gateway.on_bus_message), name="bus"),
         asyncio.create_task(gateway.lease.run(stop), name="hold-lease"),
         asyncio.create_task(gateway.request_log.run(stop), name="request-log"),
+        asyncio.create_task(gateway.channel_sync.run(gateway, stop), name="channel-sync"),
     ]
     if settings.worker_enabled:
         dispatcher = WebhookDispatcher(
@@ -46,6 +51,7 @@ async def running_background(gateway: Gateway) -> AsyncIterator[None]:
         yield
     finally:
         stop.set()
+        gateway.channel_sync.wake()
         gateway.signals.work_available()
         if gateway.webhooks is not None:
             gateway.webhooks.wake()

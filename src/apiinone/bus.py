@@ -3,10 +3,11 @@
 - ``key``: an API key changed (revoked, rotated, limits): drop it from every key cache.
 - ``work``: a task was queued: wake the workers.
 - ``task``: a task changed: wake event streams watching it.
+- ``channels``: a stored provider channel changed: rebuild the router.
 
 Every message is only a hint that saves time: key caches expire within a second anyway,
-workers poll the database, and event streams re-read it, so a Redis outage delays things
-by at most a second and loses nothing.
+workers poll the database, event streams re-read it and the channel table is re-read every
+2 seconds, so a Redis outage delays things by at most 2 seconds and loses nothing.
 """
 
 from __future__ import annotations

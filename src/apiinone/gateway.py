@@ -18,7 +18,8 @@ from apiinone.bus import Bus
 from apiinone.catalog import Catalog, load_catalog
 from apiinone.db.engine import Database
 from apiinone.net.guard import UrlGuard
-from apiinone.providers.channels import load_channels
+from apiinone.providers.channel_sync import ChannelSync
+from apiinone.providers.channels import load_channels, read_document, read_entries
 from apiinone.providers.circuit import CircuitBreaker
 from apiinone.providers.registry import ProviderRouter
 from apiinone.providers.sandbox.chat import SandboxChat
@@ -47,7 +48,8 @@ class Gateway:
     limiter: RateLimiter
     store: BlobStore
     guard: UrlGuard
-    providers: ProviderRouter
+    providers: ProviderRouter  # rebuilt by ``channel_sync`` when a stored channel changes
+    channel_sync: ChannelSync
     keys: KeyCache = field(init=False)
     sealer: Sealer = field(init=False)  # secrets kept at rest (the webhook signing secrets)
     holds: HoldBook = field(init=False)
@@ -89,8 +91,15 @@ class Gateway:
         self.signals.changed(task_id)
         await self.bus.publish("task", task_id)
 
+    async def channels_changed(self) -> None:
+        """A stored channel changed: route over it here at once, and on every replica."""
+        await self.channel_sync.refresh(self, force=True)
+        await self.bus.publish("channels")
+
     def on_bus_message(self, kind: str, value: str) -> None:
-        if kind == "key":
+        if kind == "channels":
+            self.channel_sync.wake()
+        elif kind == "key":
             self.keys.invalidate(None if value == "*" else value)
         elif kind == "work":
             self.signals.work_available()
@@ -102,6 +111,8 @@ class Gateway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = load_catalog(settings.catalog_file)
         channels = load_channels(settings.providers_file, catalog)
+        path = settings.providers_file
+        entries = read_entries(read_document(path), catalog) if path is not None else []
         log.debug(
             "gateway opening: database=%s storage=%s redis=%s channels=%d models=%d",
             "sqlite" if settings.is_sqlite else "external",
@@ -122,6 +133,7 @@ class Gateway:
                     failures=settings.circuit_failures, cooldown=settings.circuit_cooldown_seconds
                 ),
             ),
+            channel_sync=ChannelSync(channels, entries),
             limiter=RateLimiter(settings.redis_url),
             store=LocalBlobStore(settings.data_dir / "blobs"),  # replaced below for S3
             guard=UrlGuard(

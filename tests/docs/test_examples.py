@@ -184,8 +184,10 @@ def test_relative_links_resolve() -> None:
 
 
 def test_the_skip_marker_is_rare() -> None:
-    # Seven: the LiteLLM example (api/openai.md) runs in LiteLLM's own venv, in
-    # tests/openai_compat/test_litellm_e2e.py, not here.
+    # Ten: the LiteLLM example (api/openai.md) runs in LiteLLM's own venv, in
+    # tests/openai_compat/test_litellm_e2e.py; the generated-client example (api/openapi.md)
+    # needs the generator's own venv, and tests/openapi/test_generated_client_e2e.py makes the
+    # same calls; `channels check --live` needs real provider keys.
     everything = [(b, skipped) for b, skipped in all_blocks() if b.language in RUN]
     skipped = [b.id for b, was_skipped in everything if was_skipped]
-    assert len(BLOCKS) >= 60 and len(skipped) <= 7, skipped
+    assert len(BLOCKS) >= 60 and len(skipped) <= 10, skipped

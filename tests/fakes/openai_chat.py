@@ -41,6 +41,7 @@ class FakeOpenAI:
     async def __aenter__(self) -> FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models/{model}", self._model)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -58,6 +59,15 @@ class FakeOpenAI:
         body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
         headers = {"Retry-After": "1"} if status == 429 else {}
         return web.json_response(body, status=status, headers=headers)
+
+    async def _model(self, request: web.Request) -> web.Response:
+        """The model look-up a channel test sends (``GET /models/{id}``)."""
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._error(401, "Incorrect API key provided", "invalid_request_error")
+        model = request.match_info["model"]
+        if model.startswith("missing"):
+            return self._error(404, f"The model {model} does not exist", "invalid_request_error")
+        return web.json_response({"id": model, "object": "model", "owned_by": "fake"})
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Bearer {self.token}":

@@ -158,6 +158,13 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("DELETE", "/api/v1/admin/keys/{key_id}",                             401,   403,   403,   200),
     ("GET",    "/api/v1/admin/channels",                                  401,   403,   403,   200),
     ("GET",    "/api/v1/admin/audit",                                     401,   403,   403,   200),
+    # the matrix's gateway stays in sandbox mode: the admin's channel bodies are refused, and
+    # the ids are no channel's
+    ("POST",   "/api/v1/admin/channels",                                  401,   403,   403,   400),
+    ("GET",    "/api/v1/admin/channels/{channel_id}",                     401,   403,   403,   404),
+    ("PATCH",  "/api/v1/admin/channels/{channel_id}",                     401,   403,   403,   404),
+    ("DELETE", "/api/v1/admin/channels/{channel_id}",                     401,   403,   403,   404),
+    ("POST",   "/api/v1/admin/channels/{channel_id}/test",                401,   403,   403,   404),
     # ── dashboard: signing in and out (signed-in browsers have no sign-in form token) ──────
     ("GET",    "/login",                                                  200,   303,   303,   303),
     ("POST",   "/login",                                                  303,   403,   403,   403),
@@ -214,6 +221,10 @@ MATRIX: list[tuple[str, str, Expect, Expect, Expect, Expect]] = [
     ("GET",    "/admin/channels",                                         LOGIN, 403,   403,   200),
     # the test server runs the sandbox, without channels: the admin's probe is a 404 page
     ("POST",   "/admin/channels/test",                                    LOGIN, 403,   403,   404),
+    ("POST",   "/admin/channels",                                         LOGIN, 403,   403,   400),
+    ("GET",    "/admin/channels/{channel_id}/edit",                       LOGIN, 403,   403,   404),
+    ("POST",   "/admin/channels/{channel_id}/delete",                     LOGIN, 403,   403,   404),
+    ("POST",   "/admin/channels/{channel_id}/test",                       LOGIN, 403,   403,   404),
     ("GET",    "/admin/tasks",                                            LOGIN, 403,   403,   200),
     ("GET",    "/admin/tasks/{task_id}",                                  LOGIN, 403,   403,   200),
     ("GET",    "/admin/codes",                                            LOGIN, 403,   403,   200),
@@ -695,6 +706,21 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/admin/models/{slug:path}"): Spec(form={"action": "reset"}),
     ("POST", "/admin/channels/test"): Spec(form={"name": "{channel}"}),
+    ("POST", "/api/v1/admin/channels"): Spec(json={"name": "matrix"}),
+    ("GET", "/api/v1/admin/channels/{channel_id}"): Spec(alias={"channel_id": "key_id"}),
+    ("PATCH", "/api/v1/admin/channels/{channel_id}"): Spec(
+        json={"weight": 2}, alias={"channel_id": "key_id"}
+    ),
+    ("DELETE", "/api/v1/admin/channels/{channel_id}"): Spec(alias={"channel_id": "key_id"}),
+    ("POST", "/api/v1/admin/channels/{channel_id}/test"): Spec(
+        json={"model": "gemini"}, alias={"channel_id": "key_id"}
+    ),
+    ("POST", "/admin/channels"): Spec(form={"name": "matrix"}),
+    ("GET", "/admin/channels/{channel_id}/edit"): Spec(alias={"channel_id": "key_id"}),
+    ("POST", "/admin/channels/{channel_id}/delete"): Spec(form={}, alias={"channel_id": "key_id"}),
+    ("POST", "/admin/channels/{channel_id}/test"): Spec(
+        form={"route": "gemini"}, alias={"channel_id": "key_id"}
+    ),
     ("POST", "/admin/codes"): Spec(
         form=codes_form, verify=no_codes_made, guarded=frozenset({"anon", "other", "owner"})
     ),

@@ -1,9 +1,10 @@
 """No secret at rest: every way of minting a secret, then a search of everything stored.
 
 A real gateway (debug log, access log on) mints every kind of secret it has through every
-route that mints one — the admin API (an account with its key, a key for an account), the
-API (a key, a rotated key, the webhook secret read and rotated), the dashboard (sign-up,
-a key, a rotated key, a rotated webhook secret) and the ``apiinone`` command (an account
+route that mints one — the admin API (an account with its key, a key for an account, a
+provider channel's credential), the API (a key, a rotated key, the webhook secret read and
+rotated), the dashboard (sign-up, a key, a rotated key, a rotated webhook secret, a
+provider channel's credential in the admin console) and the ``apiinone`` command (an account
 with its key, a key) — once without and once with an ``Idempotency-Key`` on every POST
 (each POST sent twice then, the second a replay). Every secret value seen is collected;
 then every text and blob cell of every table, the database files (SQLite) or a dump
@@ -23,7 +24,7 @@ import httpx
 import pytest
 
 from apiinone.auth.secrets import generate_key
-from tests.dashboard.web import PASSWORD, token_of
+from tests.dashboard.web import PASSWORD, login_with_key, token_of
 from tests.support.cells import stored_cells
 from tests.support.server import Server, base_env, cli, stored_bytes
 
@@ -102,6 +103,20 @@ async def _api(server: Server, poster: Poster, minted: Minted, admin_key: str) -
         )
         assert r.status_code == 201, r.text
         minted.add("admin: key", r.json()["data"]["key"])
+        credential = minted.add("admin: channel credential", "sk-" + random.token_urlsafe(24))
+        r = await poster.post(
+            admin,
+            "/api/v1/admin/channels",
+            "admin: channel",
+            json={
+                "name": f"api-{random.token_hex(4)}",
+                "adapter": "openai",
+                "base_url": "http://127.0.0.1:9/v1",
+                "credential": credential,
+                "models": {"gemini": "gemini-3-flash"},
+            },
+        )
+        assert r.status_code == 201, r.text
     user = httpx.AsyncClient(
         base_url=server.url, headers={"Authorization": f"Bearer {first}"}, timeout=30
     )
@@ -157,6 +172,23 @@ async def _dashboard(server: Server, poster: Poster, minted: Minted) -> None:
         assert rotated != minted.values["dashboard: webhook secret"]
 
 
+def _console_channel(server: Server, admin_key: str, minted: Minted) -> None:
+    """A provider channel added in the admin console, with its credential."""
+    browser = login_with_key(server.url, admin_key)
+    credential = minted.add("console: channel credential", "sk-" + random.token_urlsafe(24))
+    form = {
+        "name": f"console-{random.token_hex(4)}",
+        "adapter": "openai",
+        "base_url": "http://127.0.0.1:9/v1",
+        "credential": credential,
+        "models": 'gemini = "gemini-3-flash"',
+        "enabled": "on",
+        "csrf_token": token_of(browser.get("/admin/channels").text),
+    }
+    r = browser.post("/admin/channels", data=form)
+    assert r.status_code == 303, r.text
+
+
 async def _cli(env: dict[str, str], minted: Minted) -> None:
     email = f"cli-{random.token_hex(4)}@example.com"
     made = await asyncio.to_thread(cli, ["accounts", "create", email], env)
@@ -196,12 +228,13 @@ async def test_no_minted_secret_is_stored_or_logged(tmp_path: Path, idempotent: 
     try:
         await _api(server, poster, minted, admin_key)
         await _dashboard(server, poster, minted)
+        await asyncio.to_thread(_console_channel, server, admin_key, minted)
         await _cli(env, minted)
     finally:
         await asyncio.to_thread(server.stop)
 
     assert len({v for v in minted.values.values()}) >= 15, minted.values
-    assert poster.count == (9 if idempotent else 0)  # every minting POST went through it
+    assert poster.count == (10 if idempotent else 0)  # every minting POST went through it
     log = server.output()
     assert "POST /api/v1/keys" in log  # the access log was on
     cells = await stored_cells(data_dir, env.get("APIINONE_DATABASE_URL"))
@@ -223,5 +256,7 @@ async def test_no_minted_secret_is_stored_or_logged(tmp_path: Path, idempotent: 
     assert {"accounts", "api_keys", "sessions"} <= tables, tables
     sealed = [v for t, c, v in cells if (t, c) == ("accounts", "webhook_secret")]
     assert len(sealed) >= 2 and all(v.startswith("sealed:v1:") for v in sealed), sealed
+    stored = [v for t, c, v in cells if (t, c) == ("channels", "credential")]
+    assert len(stored) == 2 and all(v.startswith("sealed:v1:") for v in stored), stored
     if idempotent:
         assert "idempotency_keys" in tables

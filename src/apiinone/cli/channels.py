@@ -10,7 +10,6 @@ real call (``providers/probe.py``) with the channel's own key and shows what cam
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,39 +215,8 @@ def _probe(
     entry: ChannelEntry, upstream: str, credential: str, timeout: float
 ) -> tuple[bool, str, str]:
     """The cheapest real call for one bound id, with the channel's key."""
-    import httpx
-    import orjson
+    from apiinone.providers.probe_call import run_probe
 
-    from apiinone.providers.http import HttpResponse
-    from apiinone.providers.probe import cancel_request, probe_request, read_probe
-    from apiinone.redact import Scrubber
-
-    scrub = Scrubber(credential)
-    try:
-        request = probe_request(entry.adapter, entry.base_url, credential, upstream)
-    except ValueError as exc:
-        return False, str(exc), ""
-    started = time.monotonic()
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            answer = client.request(
-                request.method,
-                request.url,
-                headers=dict(request.headers),
-                content=orjson.dumps(request.json) if request.json is not None else None,
-            )
-            latency = f"{(time.monotonic() - started) * 1000:.0f} ms"
-            response = HttpResponse(answer.status_code, dict(answer.headers), answer.content)
-            result = read_probe(entry.adapter, upstream, response)
-            if 200 <= answer.status_code < 300:
-                try:
-                    body = answer.json()
-                except ValueError:
-                    body = None
-                cancel = cancel_request(entry.adapter, entry.base_url, credential, upstream, body)
-                if cancel is not None:
-                    client.request(cancel.method, cancel.url, headers=dict(cancel.headers))
-    except httpx.HTTPError as exc:
-        latency = f"{(time.monotonic() - started) * 1000:.0f} ms"
-        return False, scrub.text(f"unreachable: {type(exc).__name__}"), latency
-    return result.ok, scrub.text(result.detail), latency
+    outcome = run_probe(entry.adapter, entry.base_url, credential, upstream, timeout=timeout)
+    latency = "" if outcome.latency_ms is None else f"{outcome.latency_ms} ms"
+    return outcome.ok, outcome.detail, latency

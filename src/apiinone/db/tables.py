@@ -383,3 +383,19 @@ chat_requests = Table(
     Index("ix_chat_requests_account_created", "account_id", "created_at"),
     Index("ix_chat_requests_created", "created_at"),
 )
+
+# Provider channels added through the admin API or console (src/apiinone/providers/
+# channel_store.py): ``spec`` is the channel's ``[[channels]]`` table as JSON, without its
+# credential; ``credential`` is sealed (apiinone.sealing) and bound to the row's id.
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("spec", Text, nullable=False),
+    Column("credential", Text, nullable=False),
+    Column("credential_last4", String(4), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(120), nullable=False),
+)

@@ -49,6 +49,7 @@ __all__ = [
     "ChannelEntry",
     "ChannelFileError",
     "build_provider",
+    "entry_channels",
     "load_channels",
     "read_credential",
     "read_document",
@@ -263,33 +264,44 @@ def load_channels(
         known = set(catalog)
         shipped = load_catalog()
         catalog = Catalog(m for m in shipped.models if m.slug in known)
-    from apiinone.providers.http import ChannelConfig
-
     out: dict[str, list[Channel]] = {}
     for entry in read_entries(read_document(path), catalog):
-        build = _builder(entry.adapter, entry.name)
+        if entry.raw.get("enabled", True) is False:
+            continue
         credential = _credential(entry.raw, entry.name)
-        for model, binding in entry.models.items():
-            for upstream in binding.ids:
-                config = ChannelConfig(
-                    name=entry.unit_name(model, upstream),
-                    base_url=entry.base_url,
-                    credential=credential,
+        for model, channels in entry_channels(entry, credential).items():
+            out.setdefault(model, []).extend(channels)
+    return out
+
+
+def entry_channels(entry: ChannelEntry, credential: str) -> dict[str, list[Channel]]:
+    """The routable channels of one checked ``[[channels]]`` table (from the providers file
+    or the database), by catalog model."""
+    from apiinone.providers.http import ChannelConfig
+
+    build = _builder(entry.adapter, entry.name)
+    out: dict[str, list[Channel]] = {}
+    for model, binding in entry.models.items():
+        for upstream in binding.ids:
+            config = ChannelConfig(
+                name=entry.unit_name(model, upstream),
+                base_url=entry.base_url,
+                credential=credential,
+                upstream_model=upstream,
+                options=entry.options,
+            )
+            out.setdefault(model, []).append(
+                Channel(
+                    name=config.name,
+                    provider=build(config),
+                    priority=entry.priority,
+                    weight=entry.weight,
+                    adapter=entry.adapter,
+                    options=config.options,
                     upstream_model=upstream,
-                    options=entry.options,
+                    routes=binding.routes_of(upstream),
+                    max_concurrency=_max_concurrency(entry.raw, entry.name),
+                    group=entry.name,
                 )
-                out.setdefault(model, []).append(
-                    Channel(
-                        name=config.name,
-                        provider=build(config),
-                        priority=entry.priority,
-                        weight=entry.weight,
-                        adapter=entry.adapter,
-                        options=config.options,
-                        upstream_model=upstream,
-                        routes=binding.routes_of(upstream),
-                        max_concurrency=_max_concurrency(entry.raw, entry.name),
-                        group=entry.name,
-                    )
-                )
+            )
     return out

@@ -14,7 +14,6 @@ from apiinone.api.shapes.admin import (
     AccountCreated,
     AccountDetail,
     AccountPublic,
-    ChannelList,
     Credits,
 )
 from apiinone.api.shapes.envelope import Items, Page, enveloped
@@ -176,10 +175,3 @@ async def admin_revoke_key(
             after={"account_id": info.account_id, "revoked_at": info.revoked_at},
         )
     return envelope({**info.public(), "account_id": info.account_id})
-
-
-@router.get("/channels", responses=enveloped(ChannelList))
-async def admin_channels(_admin: AdminPrincipal, gateway: GatewayDep) -> FastJSON:
-    """Every provider channel with its circuit state (credentials are never shown)."""
-    router = gateway.providers
-    return envelope({"items": router.channel_health(), "sandbox_mode": router.sandbox_mode})

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from apiinone.api.shapes.anthropic import AnthropicError, CountTokensRequest, MessageCreate
 from apiinone.api.shapes.catalog import QuoteRequest
+from apiinone.api.shapes.channels import ChannelBody, ChannelPatch, ChannelTestBody
 
 __all__ = ["DOCUMENTED_MODELS", "read_as"]
 
@@ -17,6 +18,9 @@ DOCUMENTED_MODELS: tuple[type[BaseModel], ...] = (
     MessageCreate,
     CountTokensRequest,
     AnthropicError,
+    ChannelBody,
+    ChannelPatch,
+    ChannelTestBody,
 )
 
 
