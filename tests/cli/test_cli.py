@@ -107,17 +107,31 @@ def test_operator_commands_ask_for_migrate_on_a_new_external_database(tmp_path: 
 
 
 def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
+    from apiinone.auth.secrets import generate_key
+    from tests.support.redis_server import redis_on_loopback
+    from tests.support.server import free_port
+
+    admin_key = generate_key()
+    port = free_port()
+    with redis_on_loopback() as redis_url:  # several processes share rate limits through Redis
+        output = _two_workers(tmp_path, admin_key, port, redis_url)
+    assert output.count("Started server process") == 2
+
+
+def _two_workers(tmp_path: Path, admin_key: str, port: int, redis_url: str) -> str:
     import subprocess
     import time
 
     import httpx
 
-    from apiinone.auth.secrets import generate_key
-    from tests.support.server import BIN, free_port
+    from tests.support.server import BIN
 
-    admin_key = generate_key()
-    env = base_env(tmp_path / "data", APIINONE_ADMIN_KEY=admin_key, APIINONE_LOG_LEVEL="info")
-    port = free_port()
+    env = base_env(
+        tmp_path / "data",
+        APIINONE_ADMIN_KEY=admin_key,
+        APIINONE_LOG_LEVEL="info",
+        APIINONE_REDIS_URL=redis_url,
+    )
     proc = subprocess.Popen(
         [str(BIN / "apiinone"), "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -126,7 +140,7 @@ def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy host: generous, still bounded
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -150,4 +164,4 @@ def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
-    assert output.count("Started server process") == 2
+    return output
