@@ -54,7 +54,7 @@ def test_quality_style_and_unknown_fields(catalog: Catalog) -> None:
     assert images(catalog, "ideogram-v3", style="realistic")[0]["style"] == "Realistic"
     dropped = images(catalog, "flux-2", style="vivid", user="u1", quality="hd", background="x")[0]
     assert dropped == {"model": "flux-2", "prompt": "a cat"}
-    assert images(catalog, "ideogram-v4", output_format="webp")[0]["output_format"] == "webp"
+    assert images(catalog, "ideogram-v4", output_format="jpeg")[0]["output_format"] == "jpeg"
 
 
 def test_video_seconds_and_defaults(catalog: Catalog) -> None:

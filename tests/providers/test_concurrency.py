@@ -23,7 +23,7 @@ credential_env = "CAPPED_TEST_KEY"
 {cap}
 [channels.models]
 gemini = "gemini-3-flash"
-gpt-5 = "gpt-5"
+deepseek-chat = "deepseek-v4-flash"
 """
 
 
@@ -65,12 +65,12 @@ def test_the_providers_file_option(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CAPPED_TEST_KEY", "sk-capped-test-key-0123456789")
     path = tmp_path / "providers.toml"
     path.write_text(CHANNEL.format(cap="max_concurrency = 3"))
-    loaded = load_channels(path, {"gemini", "gpt-5"})
-    bound = [*loaded["gemini"], *loaded["gpt-5"]]
+    loaded = load_channels(path, {"gemini", "deepseek-chat"})
+    bound = [*loaded["gemini"], *loaded["deepseek-chat"]]
     assert [(c.max_concurrency, c.group) for c in bound] == [(3, "capped"), (3, "capped")]
     path.write_text(CHANNEL.format(cap=""))
-    assert load_channels(path, {"gemini", "gpt-5"})["gemini"][0].max_concurrency == 0
+    assert load_channels(path, {"gemini", "deepseek-chat"})["gemini"][0].max_concurrency == 0
     for bad in ("-1", '"10"', "1.5", "true"):
         path.write_text(CHANNEL.format(cap=f"max_concurrency = {bad}"))
         with pytest.raises(ChannelFileError, match="max_concurrency"):
-            load_channels(path, {"gemini", "gpt-5"})
+            load_channels(path, {"gemini", "deepseek-chat"})

@@ -101,10 +101,34 @@ def _body_schema(catalog: Catalog | None, path: str) -> dict[str, Any]:
     """The models' own request schemas where the catalog prices ``path``, else any object."""
     path = _BODY_OF.get(path, path)
     models = catalog.for_endpoint(path) if catalog is not None else []
-    schemas = [{k: v for k, v in json_schema(model).items() if k != "$schema"} for model in models]
+    schemas = [
+        _generator_safe({k: v for k, v in json_schema(model).items() if k != "$schema"})
+        for model in models
+    ]
     if not schemas:
         return {"type": "object"}
     return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+
+
+def _generator_safe(schema: Any) -> Any:
+    """The schema with each enum of non-integer numbers (ElevenLabs' stability 0.0, 0.5,
+    1.0) written as its bounds and a description: client generators only take enums of
+    strings and integers. ``GET /api/v1/models/{slug}`` keeps the exact enum."""
+    if isinstance(schema, list):
+        return [_generator_safe(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _generator_safe(value) for key, value in schema.items()}
+    values = out.get("enum")
+    fractional = isinstance(values, list) and any(
+        isinstance(v, float) and not v.is_integer() for v in values
+    )
+    if out.get("type") == "number" and fractional and isinstance(values, list):
+        del out["enum"]
+        out["minimum"], out["maximum"] = min(values), max(values)
+        allowed = ", ".join(str(v) for v in values)
+        out["description"] = (f"{out.get('description', '')} One of {allowed}.").strip()
+    return out
 
 
 def _document(
