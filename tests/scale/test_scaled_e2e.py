@@ -142,6 +142,7 @@ def test_two_gateways_two_workers_one_killed(tmp_path: Path, redis_server: Redis
     providers.write_text(
         f'[[channels]]\nname = "fake"\nadapter = "replicate"\nbase_url = "http://127.0.0.1:{fake_port}"\n'
         f'credential_env = "FAKE_TOKEN"\n[channels.models]\n"flux-2" = "black-forest-labs/flux-2-pro"\n'
+        '[channels.options.input_map]\ninput_urls = "input_images"\ntype = ""\nresolution = ""\n'
     )
     admin_key = generate_key()
     env = cluster_env(

@@ -145,6 +145,10 @@ base_url = "{replicate.url}"
 credential_env = "REP_TOKEN"
 [channels.models]
 "flux-2" = "black-forest-labs/flux-2-pro"
+[channels.options.input_map]  # as examples/providers.toml maps it: the model's own inputs
+input_urls = "input_images"
+type = ""
+resolution = ""
 
 [[channels]]
 name = "chat"

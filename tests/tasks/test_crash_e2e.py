@@ -160,6 +160,10 @@ base_url = "http://127.0.0.1:{fake_port}"
 credential_env = "FAKE_REPLICATE_TOKEN"
 [channels.models]
 "flux-2" = "black-forest-labs/flux-2-pro"
+[channels.options.input_map]
+input_urls = "input_images"
+type = ""
+resolution = ""
 """
     )
     admin_key = generate_key()

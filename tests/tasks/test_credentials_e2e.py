@@ -31,6 +31,10 @@ base_url = "{replicate.url}"
 credential_env = "REP_TOKEN"
 [channels.models]
 "flux-2" = "black-forest-labs/flux-2-pro"
+[channels.options.input_map]
+input_urls = "input_images"
+type = ""
+resolution = ""
 
 [[channels]]
 name = "chat"

@@ -58,9 +58,9 @@ def inputs(user: httpx.Client) -> dict[str, str]:
         ({"model": "flux-2", "prompt": "a fox", "aspect_ratio": "16:9"}, (1024, 576), "image/png"),
         ({"model": "flux-2", "prompt": "a fox", "resolution": "2K"}, (2048, 2048), "image/png"),
         (
-            {"model": "ideogram-v4", "prompt": "a logo", "size": "9:16", "output_format": "webp"},
+            {"model": "ideogram-v4", "prompt": "a logo", "size": "9:16", "output_format": "jpeg"},
             (576, 1024),
-            "image/webp",
+            "image/jpeg",
         ),
         ({"model": "imagen4-fast", "prompt": "a lake"}, (1024, 1024), "image/png"),
         ({"model": "cogview-4", "prompt": "a lamp", "size": "768*1344"}, (768, 1344), "image/png"),

@@ -29,6 +29,10 @@ credential_env = "REPLICATE_TOKEN"
 priority = 0
 [channels.models]
 "flux-2" = "black-forest-labs/flux-2-pro"
+[channels.options.input_map]
+input_urls = "input_images"
+type = ""
+resolution = ""
 [channels.options]
 timeout = {first_timeout}
 
@@ -40,6 +44,10 @@ credential_env = "REPLICATE_TOKEN"
 priority = 1
 [channels.models]
 "flux-2" = "black-forest-labs/flux-2-pro"
+[channels.options.input_map]
+input_urls = "input_images"
+type = ""
+resolution = ""
 """
     )
     return path

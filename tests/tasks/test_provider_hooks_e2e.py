@@ -25,6 +25,10 @@ base_url = "{fake.url}"
 credential_env = "REPLICATE_TOKEN"
 [channels.models]
 "flux-2" = "black-forest-labs/flux-2-pro"
+[channels.options.input_map]
+input_urls = "input_images"
+type = ""
+resolution = ""
 [channels.options]
 first_poll_seconds = 30
 webhook_secret = "{fake.secret}"
