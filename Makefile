@@ -82,7 +82,8 @@ fuzz: install
 # Refresh docs/screenshots/ from the dashboard journeys (a normal test run leaves them be).
 screenshots: install system-deps
 	APIINONE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/dashboard/test_journeys.py \
-	  tests/dashboard/test_phone_browser.py tests/dashboard/test_playground_chat.py
+	  tests/dashboard/test_phone_browser.py tests/dashboard/test_playground_chat.py \
+	  tests/dashboard/test_price_form_browser.py tests/dashboard/test_channels_console.py
 
 lint:
 	$(BIN)/ruff check src tests clients setup.py
