@@ -13,6 +13,7 @@ HTTP status and the ``type`` string of the error body::
     ├── NotFound                404 not_found
     ├── MethodNotAllowed        405 method_not_allowed
     ├── RequestTimeout          408 request_timeout
+    ├── Conflict                409 conflict
     ├── IdempotencyConflict     409 idempotency_conflict
     ├── PayloadTooLarge         413 payload_too_large
     ├── RateLimited             429 rate_limit
@@ -35,6 +36,7 @@ from apiinone.redact import redact
 __all__ = [
     "APIError",
     "AuthenticationFailed",
+    "Conflict",
     "IdempotencyConflict",
     "InsufficientCredits",
     "InvalidRequest",
@@ -117,6 +119,13 @@ class RequestTimeout(APIError):
 
     status = 408
     type = "request_timeout"
+
+
+class Conflict(APIError):
+    """The request clashes with what exists: a channel name taken, a file channel edited."""
+
+    status = 409
+    type = "conflict"
 
 
 class IdempotencyConflict(APIError):

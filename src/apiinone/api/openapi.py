@@ -56,7 +56,8 @@ ERROR_DESCRIPTIONS = {
     403: "permission_denied: a model outside the key's allow-list, a spend cap, a disabled "
     "account, an admin route",
     404: "not_found: unknown id, model or file",
-    409: "idempotency_conflict: an Idempotency-Key reused with another body, or still running",
+    409: "idempotency_conflict: an Idempotency-Key reused with another body, or still running;"
+    " conflict: an admin change that clashes with what exists",
     413: "payload_too_large: the body is over the limit",
     429: "rate_limit: over the key's requests per minute; wait Retry-After seconds",
     502: "upstream_error: the provider failed",

@@ -11,7 +11,8 @@ Every exception the client raises is an :class:`APIInOneError`::
     │   ├── NotFoundError               404 not_found
     │   ├── MethodNotAllowedError       405 method_not_allowed
     │   ├── RequestTimeoutError         408 request_timeout
-    │   ├── IdempotencyConflictError    409 idempotency_conflict
+    │   ├── ConflictError               409 conflict (a name already taken, a read-only channel)
+    │   │   └── IdempotencyConflictError 409 idempotency_conflict
     │   ├── PayloadTooLargeError        413 payload_too_large
     │   ├── RateLimitError              429 rate_limit (``retry_after`` in seconds)
     │   └── ServerError                 500 server_error (and any other 5xx)
@@ -42,6 +43,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "ConfigurationError",
+    "ConflictError",
     "ConnectionError",
     "IdempotencyConflictError",
     "InsufficientCreditsError",
@@ -142,7 +144,12 @@ class RequestTimeoutError(APIStatusError):
     type = "request_timeout"
 
 
-class IdempotencyConflictError(APIStatusError):
+class ConflictError(APIStatusError):
+    status_code = 409
+    type = "conflict"
+
+
+class IdempotencyConflictError(ConflictError):
     status_code = 409
     type = "idempotency_conflict"
 
@@ -241,25 +248,25 @@ class ConfigurationError(APIInOneError):
     type = "configuration_error"
 
 
-_BY_STATUS: dict[int, type[APIStatusError]] = {
-    cls.status_code: cls
-    for cls in (
-        InvalidRequestError,
-        AuthenticationError,
-        InsufficientCreditsError,
-        PermissionDeniedError,
-        NotFoundError,
-        MethodNotAllowedError,
-        RequestTimeoutError,
-        IdempotencyConflictError,
-        PayloadTooLargeError,
-        RateLimitError,
-        ServerError,
-        UpstreamError,
-        ServiceUnavailableError,
-    )
-}
-_BY_TYPE: dict[str, type[APIStatusError]] = {cls.type: cls for cls in _BY_STATUS.values()}
+_STATUS_ERRORS: tuple[type[APIStatusError], ...] = (
+    InvalidRequestError,
+    AuthenticationError,
+    InsufficientCreditsError,
+    PermissionDeniedError,
+    NotFoundError,
+    MethodNotAllowedError,
+    RequestTimeoutError,
+    IdempotencyConflictError,
+    ConflictError,
+    PayloadTooLargeError,
+    RateLimitError,
+    ServerError,
+    UpstreamError,
+    ServiceUnavailableError,
+)
+# A status with no known type maps to the last class listed for it (409 → ConflictError).
+_BY_STATUS: dict[int, type[APIStatusError]] = {cls.status_code: cls for cls in _STATUS_ERRORS}
+_BY_TYPE: dict[str, type[APIStatusError]] = {cls.type: cls for cls in _STATUS_ERRORS}
 
 
 def error_for_response(

@@ -9,9 +9,8 @@ from typing import Any, Protocol
 
 from apiinone.audit import Actor
 from apiinone.catalog.routing import RouteKey
-from apiinone.errors import InvalidRequest, NotFound
+from apiinone.errors import Conflict, InvalidRequest, NotFound
 from apiinone.providers.channel_store import (
-    ChannelConflict,
     StoredChannel,
     create_channel,
     delete_channel,
@@ -105,7 +104,7 @@ def _file_entry(gateway: ChannelAdminHost, channel_id: str) -> ChannelEntry:
 def _read_only(gateway: ChannelAdminHost, channel_id: str) -> None:
     if channel_id.startswith(FILE_PREFIX):
         _file_entry(gateway, channel_id)
-        raise ChannelConflict(
+        raise Conflict(
             "This channel comes from the providers file and is read-only here: change it in "
             "the file (APIINONE_PROVIDERS_FILE) and restart, or add a channel of your own"
         )

@@ -24,7 +24,7 @@ from apiinone.audit import Actor, record
 from apiinone.catalog import Catalog
 from apiinone.db.engine import Database, now_ms
 from apiinone.db.tables import channels
-from apiinone.errors import APIError, InvalidRequest, NotFound
+from apiinone.errors import Conflict, InvalidRequest, NotFound
 from apiinone.ids import new_id
 from apiinone.providers.channels import (
     MAX_CHANNEL_NAME,
@@ -38,7 +38,6 @@ from apiinone.sealing import Sealer
 
 __all__ = [
     "FIELDS",
-    "ChannelConflict",
     "StoredChannel",
     "check_spec",
     "create_channel",
@@ -54,11 +53,6 @@ __all__ = [
 # The keys of a channel's body: a [[channels]] table's, with ``credential``.
 FIELDS = ("name", "adapter", "base_url", "models", "options", "priority", "weight", "enabled")
 _PLACEHOLDER = "x" * MIN_CREDENTIAL_LENGTH
-
-
-class ChannelConflict(APIError):
-    status = 409
-    type = "conflict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +215,7 @@ async def marker(db: Database) -> tuple[int, int]:
 
 def _taken(name: str, reserved: set[str]) -> None:
     if name in reserved:
-        raise ChannelConflict(f"A channel named {name!r} already exists", param="name")
+        raise Conflict(f"A channel named {name!r} already exists", param="name")
 
 
 async def create_channel(
@@ -254,9 +248,7 @@ async def create_channel(
             await conn.execute(insert(channels).values(**values))
             await record(conn, actor, "channel.create", channel_id, after=_audited(spec))
     except IntegrityError:
-        raise ChannelConflict(
-            f"A channel named {spec['name']!r} already exists", param="name"
-        ) from None
+        raise Conflict(f"A channel named {spec['name']!r} already exists", param="name") from None
     return await get_channel(db, channel_id)
 
 
@@ -300,9 +292,7 @@ async def update_channel(
                 conn, actor, "channel.update", channel_id, before=_audited(old.spec), after=after
             )
     except IntegrityError:
-        raise ChannelConflict(
-            f"A channel named {spec['name']!r} already exists", param="name"
-        ) from None
+        raise Conflict(f"A channel named {spec['name']!r} already exists", param="name") from None
     return await get_channel(db, channel_id)
 
 
