@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Row
 
+from apiinone.db import keyset
 from apiinone.db.engine import Database
 from apiinone.db.tables import accounts, audit_log
 
-__all__ = ["AuditFilter", "audit_page", "entry", "iter_audit", "parse_cursor"]
+__all__ = ["AuditFilter", "audit_page", "entry", "iter_audit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,26 +47,12 @@ class AuditFilter:
         return out
 
 
-def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
-    """``"<created_at>:<id>"`` of the last entry seen; None (first page) when malformed."""
-    if not cursor:
-        return None
-    at, _, entry_id = cursor.partition(":")
-    if not at.isascii() or not at.isdigit() or len(at) > 18 or not entry_id:
-        return None
-    return int(at), entry_id[:40]
-
-
-def _select(filters: AuditFilter, after: tuple[int, str] | None) -> Any:
+def _select(filters: AuditFilter, position: keyset.Position | None) -> Any:
     c = audit_log.c
-    conditions = filters.conditions()
-    if after is not None:
-        at, entry_id = after
-        conditions.append(or_(c.created_at < at, and_(c.created_at == at, c.id < entry_id)))
     return (
         select(audit_log, accounts.c.email.label("actor_email"))
         .select_from(audit_log.outerjoin(accounts, accounts.c.id == c.actor_id))
-        .where(and_(*conditions))
+        .where(and_(*filters.conditions(), *keyset.after(c, position)))
         .order_by(c.created_at.desc(), c.id.desc())
     )
 
@@ -92,28 +80,11 @@ async def audit_page(
     db: Database, filters: AuditFilter, *, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page, newest first, and the cursor of the next page (None at the end)."""
-    stmt = _select(filters, parse_cursor(cursor)).limit(limit + 1)
-    async with db.read() as conn:
-        rows = list((await conn.execute(stmt)).fetchall())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = f"{rows[-1].created_at}:{rows[-1].id}" if more and rows else None
-    return [entry(r) for r in rows], next_cursor
+    return await keyset.page(db, partial(_select, filters), entry, cursor=cursor, limit=limit)
 
 
-async def iter_audit(
-    db: Database, filters: AuditFilter, *, max_rows: int, chunk: int = 1000
+def iter_audit(
+    db: Database, filters: AuditFilter, *, max_rows: int
 ) -> AsyncIterator[dict[str, Any]]:
     """Every matching entry, newest first, at most ``max_rows`` (for CSV export)."""
-    after: tuple[int, str] | None = None
-    sent = 0
-    while sent < max_rows:
-        async with db.read() as conn:
-            stmt = _select(filters, after).limit(min(chunk, max_rows - sent))
-            rows = list((await conn.execute(stmt)).fetchall())
-        if not rows:
-            return
-        for row in rows:
-            yield entry(row)
-        sent += len(rows)
-        after = (rows[-1].created_at, rows[-1].id)
+    return keyset.iterate(db, partial(_select, filters), entry, max_rows=max_rows)

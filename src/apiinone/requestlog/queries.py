@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Row
 
+from apiinone.db import keyset
 from apiinone.db.engine import Database
 from apiinone.db.tables import chat_requests
 
@@ -42,21 +44,9 @@ class RequestFilter:
         return out
 
 
-def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
-    if not cursor:
-        return None
-    at, _, row_id = cursor.partition(":")
-    if not at.isascii() or not at.isdigit() or len(at) > 18 or not row_id:
-        return None
-    return int(at), row_id[:40]
-
-
-def _select(account_id: str, filters: RequestFilter, after: tuple[int, str] | None) -> Any:
+def _select(account_id: str, filters: RequestFilter, position: keyset.Position | None) -> Any:
     c = chat_requests.c
-    conditions = filters.conditions(account_id)
-    if after is not None:
-        at, row_id = after
-        conditions.append(or_(c.created_at < at, and_(c.created_at == at, c.id < row_id)))
+    conditions = [*filters.conditions(account_id), *keyset.after(c, position)]
     return select(chat_requests).where(and_(*conditions)).order_by(c.created_at.desc(), c.id.desc())
 
 
@@ -82,27 +72,12 @@ def request_row(row: Row[Any]) -> dict[str, Any]:
 async def request_page(
     db: Database, account_id: str, filters: RequestFilter, *, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
-    stmt = _select(account_id, filters, _parse_cursor(cursor)).limit(limit + 1)
-    async with db.read() as conn:
-        rows = list((await conn.execute(stmt)).fetchall())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = f"{rows[-1].created_at}:{rows[-1].id}" if more and rows else None
-    return [request_row(r) for r in rows], next_cursor
+    build = partial(_select, account_id, filters)
+    return await keyset.page(db, build, request_row, cursor=cursor, limit=limit)
 
 
-async def iter_requests(
-    db: Database, account_id: str, filters: RequestFilter, *, max_rows: int, chunk: int = 1000
+def iter_requests(
+    db: Database, account_id: str, filters: RequestFilter, *, max_rows: int
 ) -> AsyncIterator[dict[str, Any]]:
-    after: tuple[int, str] | None = None
-    sent = 0
-    while sent < max_rows:
-        async with db.read() as conn:
-            stmt = _select(account_id, filters, after).limit(min(chunk, max_rows - sent))
-            rows = list((await conn.execute(stmt)).fetchall())
-        if not rows:
-            return
-        for row in rows:
-            yield request_row(row)
-        sent += len(rows)
-        after = (rows[-1].created_at, rows[-1].id)
+    build = partial(_select, account_id, filters)
+    return keyset.iterate(db, build, request_row, max_rows=max_rows)
