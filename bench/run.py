@@ -21,7 +21,8 @@ Settings (environment): ROUNDS (3), DURATION (10 s), CONNECTIONS (32), WARMUP (2
 TASKS (2000 at most per run), SYSTEMS (bare,gateway-sqlite,gateway-pg,gateway-sqlite-2w,
 gateway-pg-2w,litellm), SCENARIOS (chat,chat-c1,stream,long-stream,long-stream-burst,
 task-submit,task-poll), STREAMS (2500; QUICK: 200), STREAM_RAMP (2 s), CHUNK_INTERVAL
-(0.5 s), QUICK (1 = ROUNDS=1 DURATION=3 STREAMS=200), PAUSE_IDLE (1), PROFILE (1 = py-spy
+(0.5 s), STREAM_CUT (120 s: a long-stream run is cut there, its open streams counted as
+errors), QUICK (1 = ROUNDS=1 DURATION=3 STREAMS=200), PAUSE_IDLE (1), PROFILE (1 = py-spy
 PROFILE_SYSTEM, default gateway-sqlite, during one extra run of PROFILE_SCENARIO, default
 chat).
 Writes bench/results/latest.json (and a dated copy), bench/results/latest.md, and the plot
@@ -120,6 +121,7 @@ def config() -> dict[str, Any]:
         "tasks": env_int("TASKS", 300 if quick else 2000),
         "streams": env_int("STREAMS", 200 if quick else 2500),
         "stream_ramp": env_float("STREAM_RAMP", 2.0),
+        "stream_cut": env_float("STREAM_CUT", 120.0),
         "chunk_interval": env_float("CHUNK_INTERVAL", 0.5),
         "pause_idle": env_flag("PAUSE_IDLE", True),
         "profile": env_flag("PROFILE"),
@@ -260,6 +262,7 @@ def measure_streams(system: System, cfg: dict[str, Any], *, burst: bool) -> dict
     argv = [
         PYTHON, str(BENCH / "streams_driver.py"), "--url", system.url, "--key", system.token,
         "--count", str(cfg["streams"]), "--ramp", str(cfg["stream_ramp"]),
+        "--max-seconds", str(cfg["stream_cut"]),
     ] + (["--burst"] if burst else [])  # fmt: skip
     books_before = chat_books(system)
     baseline = rss_kib(system.main.pid)
@@ -437,6 +440,10 @@ def summarize(runs: list[dict[str, Any]], scenarios: list[Scenario]) -> list[dic
                     row[name] = _median([r[name] for r in mine if r.get(name) is not None])
                 row["streams"] = mine[0]["streams"]
                 row["errors"] = sum(sum(r["errors"].values()) for r in mine)
+                row["cut"] = sum(r["errors"].get("cut", 0) for r in mine)
+                row["cut_at_s"] = mine[0].get("cut_at_s") or next(
+                    (r["cut_at_s"] for r in mine if r.get("cut_at_s")), None
+                )
                 row["dropped_done"] = sum(r["dropped_done"] for r in mine)
                 row["billed_once"] = (
                     all(r["billed_once"] for r in mine) if "billed_once" in mine[0] else None
@@ -520,6 +527,9 @@ def long_table(rows: list[dict[str, Any]], labels: dict[str, str]) -> str:
         if row["scenario"] not in LONG:
             continue
         billed = {True: "yes", False: "**no**", None: "—"}[row["billed_once"]]
+        errors = str(row["errors"])
+        if row.get("cut"):
+            errors += f" ({row['cut']:,} still open when cut at {row['cut_at_s']:g} s)"
         if row["billed_once"] is not None:
             billed += f" ({row['captures']:,} captures / {row['completed']:,} streams)"
         lines.append(
@@ -528,7 +538,7 @@ def long_table(rows: list[dict[str, Any]], labels: dict[str, str]) -> str:
             f"| {_num(row['wall_s'], 2)} | {_ratio(row['wall_over_bare'])} "
             f"| {_num(row['first_byte_p50_s'], 2)} / {_num(row['first_byte_p99_s'], 2)} "
             f"| {_num(row['first_request_to_last_first_byte_s'], 2)} "
-            f"| {_num(row['kib_per_open_stream'], 1)} | {row['errors']} | {row['dropped_done']} "
+            f"| {_num(row['kib_per_open_stream'], 1)} | {errors} | {row['dropped_done']} "
             f"| {billed} |"
         )
     return "\n".join(lines)

@@ -10,6 +10,8 @@ it was sent, when its first event arrived (first byte of the answer) and whether
 with ``data: [DONE]``. Prints one line ``BENCH_STREAMS {json}``: wall time (first request
 to last end), first-byte p50/p99 (each from its own request), first request to last
 first byte, the most streams open at once, errors by kind, and dropped ``[DONE]``.
+With ``--max-seconds`` the run is cut there: streams still open are closed and counted
+as ``cut`` (for a system too slow to finish N streams in a bounded bench).
 """
 
 from __future__ import annotations
@@ -45,10 +47,16 @@ class Open:
 
 
 async def one(
-    session: aiohttp.ClientSession, url: str, key: str, index: int, delay: float, open_: Open
-) -> Stream:
+    session: aiohttp.ClientSession,
+    url: str,
+    key: str,
+    index: int,
+    delay: float,
+    open_: Open,
+    stream: Stream,
+) -> None:
     await asyncio.sleep(delay)
-    stream = Stream(sent=time.monotonic())
+    stream.sent = time.monotonic()
     body = {
         "model": "gemini",
         "messages": [{"role": "user", "content": f"{LONG_PROMPT} #{index}"}],
@@ -64,7 +72,7 @@ async def one(
             if response.status != 200:
                 stream.error = f"http {response.status}"
                 await response.read()
-                return stream
+                return
             async for line in response.content:
                 if not line.startswith(b"data: "):
                     continue
@@ -83,7 +91,6 @@ async def one(
         if counted:
             open_.now -= 1
         stream.ended = time.monotonic()
-    return stream
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -93,16 +100,26 @@ def _pct(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(url: str, key: str, count: int, ramp: float, burst: bool) -> dict[str, object]:
+async def run(
+    url: str, key: str, count: int, ramp: float, burst: bool, max_seconds: float | None = None
+) -> dict[str, object]:
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     timeout = aiohttp.ClientTimeout(total=600, sock_connect=60)
     open_ = Open()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.monotonic()
         delays = [0.0 if burst else ramp * i / count for i in range(count)]
-        streams = await asyncio.gather(
-            *(one(session, url, key, i, d, open_) for i, d in enumerate(delays))
-        )
+        streams = [Stream() for _ in range(count)]
+        tasks = [
+            asyncio.ensure_future(one(session, url, key, i, d, open_, streams[i]))
+            for i, d in enumerate(delays)
+        ]
+        _, pending = await asyncio.wait(tasks, timeout=max_seconds)
+        for i, task in enumerate(tasks):
+            if task in pending:
+                task.cancel()
+                streams[i].error = "cut"
+        await asyncio.gather(*pending, return_exceptions=True)
         wall = time.monotonic() - started
     first_bytes = [s.first - s.sent for s in streams if s.first is not None]
     firsts = [s.first for s in streams if s.first is not None]
@@ -112,6 +129,7 @@ async def run(url: str, key: str, count: int, ramp: float, burst: bool) -> dict[
         "streams": count,
         "burst": burst,
         "ramp_s": 0.0 if burst else ramp,
+        "cut_at_s": max_seconds if pending else None,
         "wall_s": round(wall, 3),
         "first_byte_p50_s": _round(statistics.median(first_bytes) if first_bytes else None),
         "first_byte_p99_s": _round(_pct(first_bytes, 0.99)),
@@ -135,6 +153,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2500)
     parser.add_argument("--ramp", type=float, default=2.0)
     parser.add_argument("--burst", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=None)
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with contextlib.suppress(ValueError, OSError):
@@ -143,7 +162,9 @@ def main() -> None:
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    result = asyncio.run(run(args.url, args.key, args.count, args.ramp, args.burst))
+    result = asyncio.run(
+        run(args.url, args.key, args.count, args.ramp, args.burst, args.max_seconds)
+    )
     print("BENCH_STREAMS " + json.dumps(result), flush=True)
 
 
