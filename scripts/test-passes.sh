@@ -3,19 +3,25 @@
 # Most of a pass is waiting on the processes it starts (gateways, fake upstreams, a
 # browser), so two passes on two cores take little longer than one. Each pass writes to
 # its own log, printed as it ends; the exit status is non-zero when either failed.
+# Each pass spreads its test files over TEST_WORKERS processes (pytest-xdist, a file's tests
+# stay together so its module fixtures start once): the passes wait on their servers far
+# more than they compute. TEST_WORKERS=0 runs each pass in one process.
 # Usage: scripts/test-passes.sh PYTHON POSTGRES_URL [pytest args...]
 set -uo pipefail
 
 python=$1
 postgres=$2
 shift 2
+workers=${TEST_WORKERS:-2}
+spread=()
+[ "$workers" -gt 0 ] && spread=(-n "$workers" --dist loadfile)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-"$python" -m pytest -q --basetemp="$logs/tmp-sqlite" "$@" >"$logs/sqlite.log" 2>&1 &
+"$python" -m pytest -q "${spread[@]}" --basetemp="$logs/tmp-sqlite" "$@" >"$logs/sqlite.log" 2>&1 &
 sqlite=$!
 APIINONE_TEST_POSTGRES=$postgres \
-  "$python" -m pytest -q --basetemp="$logs/tmp-pg" "$@" >"$logs/pg.log" 2>&1 &
+  "$python" -m pytest -q "${spread[@]}" --basetemp="$logs/tmp-pg" "$@" >"$logs/pg.log" 2>&1 &
 pg=$!
 
 status=0

@@ -1,6 +1,8 @@
-"""One LiteLLM call, run by the LiteLLM venv's Python (not the gateway's: LiteLLM pins another
-openai). Reads ``{"call": ..., "kwargs": {...}}`` on stdin and prints one JSON line:
-``{"result": ..., "chunks": [...], "binary": hex, "refused_hosts": [...], "error": ...}``.
+"""LiteLLM calls, run by the LiteLLM venv's Python (not the gateway's: LiteLLM pins another
+openai). Reads one order per line on stdin, ``{"call": ..., "kwargs": {...}}``, and answers
+each with one JSON line:
+``{"result": ..., "chunks": [...], "binary": hex, "refused_hosts": [...], "error": ...}``
+(LiteLLM is imported once for all of a module's calls; ``refused_hosts`` is per call).
 
 Name resolution is limited to loopback: any other host LiteLLM tries to reach is refused and
 listed in ``refused_hosts`` (the tests assert the list is empty).
@@ -43,9 +45,9 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def main() -> None:
-    order = json.loads(sys.stdin.read())
+def one(order: dict[str, Any]) -> dict[str, Any]:
     call, kwargs = order["call"], order["kwargs"]
+    refused.clear()
     out: dict[str, Any] = {"result": None, "chunks": [], "binary": None, "error": None}
     try:
         if call == "completion":
@@ -67,8 +69,15 @@ def main() -> None:
             "status_code": getattr(exc, "status_code", None),
             "message": str(exc)[:2000],
         }
-    out["refused_hosts"] = refused
-    print(json.dumps(out, default=str))
+    out["refused_hosts"] = list(refused)
+    return out
+
+
+def main() -> None:
+    for line in sys.stdin:
+        if line.strip():
+            sys.stdout.write(json.dumps(one(json.loads(line)), default=str) + "\n")
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ loopback names: every test asserts it tried no other host.
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,15 +25,61 @@ from tests.support.short_wait import short_wait_gateway
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-litellm"
 SCRIPT = Path(__file__).parent / "litellm_client.py"
+CALL_TIMEOUT = 120  # seconds for one LiteLLM call
 WAIT = 2  # APIINONE_OPENAI_WAIT_SECONDS of this module's server
 SLOW = "a slow lighthouse sandbox:delay=5"  # a task longer than the wait
 MESSAGES = [{"role": "user", "content": "Compare image and video model routes for a launch."}]
 
 
+class LiteLLM:
+    """One LiteLLM process for the module: an order per line in, an answer per line out."""
+
+    def __init__(self) -> None:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_LOG": "ERROR",
+        }
+        self.process = subprocess.Popen(
+            [str(VENV / "bin" / "python"), str(SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def call(self, order: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(order) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], CALL_TIMEOUT)
+        if not ready:
+            self.process.kill()
+            raise AssertionError(f"LiteLLM gave no answer in {CALL_TIMEOUT} s")
+        line = self.process.stdout.readline()
+        if not line:
+            _, err = self.process.communicate(timeout=30)
+            raise AssertionError(f"the LiteLLM process ended: {err[-3000:]}")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 @pytest.fixture(scope="module")
-def litellm_python() -> Path:
+def litellm_python() -> Iterator[LiteLLM]:
     subprocess.run(["bash", str(ROOT / "scripts" / "litellm-venv.sh")], check=True, timeout=900)
-    return VENV / "bin" / "python"
+    client = LiteLLM()
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="module")
@@ -50,27 +97,17 @@ def new_key(gateway: tuple[Server, str]) -> str:
     return str(r.json()["data"]["key"]["key"])
 
 
-def run(python: Path, server: Server, key: str, call: str, **kwargs: Any) -> dict[str, Any]:
+def run(python: LiteLLM, server: Server, key: str, call: str, **kwargs: Any) -> dict[str, Any]:
     """One LiteLLM call in the LiteLLM venv; its JSON answer, asserting no error, no internet."""
     kwargs = {"api_base": f"{server.url}/v1", "api_key": key, **kwargs}
-    env = {"PATH": "/usr/bin:/bin", "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"}
-    done = subprocess.run(
-        [str(python), str(SCRIPT)],
-        input=json.dumps({"call": call, "kwargs": kwargs}),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    out = python.call({"call": call, "kwargs": kwargs})
     assert out["refused_hosts"] == [], out["refused_hosts"]
     assert out["error"] is None, out["error"]
     return out
 
 
 def test_completion_with_ordinary_extra_params(
-    litellm_python: Path, gateway: tuple[Server, str]
+    litellm_python: LiteLLM, gateway: tuple[Server, str]
 ) -> None:
     server, key = gateway[0], new_key(gateway)
     out = run(
@@ -94,7 +131,7 @@ def test_completion_with_ordinary_extra_params(
     assert kinds == ["capture", "hold"]
 
 
-def test_completion_streaming(litellm_python: Path, gateway: tuple[Server, str]) -> None:
+def test_completion_streaming(litellm_python: LiteLLM, gateway: tuple[Server, str]) -> None:
     server, key = gateway[0], new_key(gateway)
     plain = run(litellm_python, server, key, "completion", model="openai/gemini", messages=MESSAGES)
     out = run(
@@ -113,7 +150,7 @@ def test_completion_streaming(litellm_python: Path, gateway: tuple[Server, str])
     assert text == plain["result"]["choices"][0]["message"]["content"]
 
 
-def test_completion_tools(litellm_python: Path, gateway: tuple[Server, str]) -> None:
+def test_completion_tools(litellm_python: LiteLLM, gateway: tuple[Server, str]) -> None:
     server, key = gateway[0], new_key(gateway)
     tool = {
         "type": "function",
@@ -142,7 +179,7 @@ def test_completion_tools(litellm_python: Path, gateway: tuple[Server, str]) -> 
     assert call["name"] == "get_weather" and json.loads(call["arguments"]) == {"city": "Paris"}
 
 
-def test_completion_json_schema_and_n(litellm_python: Path, gateway: tuple[Server, str]) -> None:
+def test_completion_json_schema_and_n(litellm_python: LiteLLM, gateway: tuple[Server, str]) -> None:
     server, key = gateway[0], new_key(gateway)
     schema = {
         "type": "object",
@@ -186,7 +223,7 @@ def charged_once(server: Server, key: str, price: int) -> str:
     ids=["max_retries", "num_retries"],
 )
 def test_image_generation_retried_is_one_task(
-    litellm_python: Path, gateway: tuple[Server, str], retries: dict[str, int]
+    litellm_python: LiteLLM, gateway: tuple[Server, str], retries: dict[str, int]
 ) -> None:
     """The first attempts outlast the wait (503 with the task's id); LiteLLM's retries attach."""
     server, key = gateway[0], new_key(gateway)
@@ -205,7 +242,7 @@ def test_image_generation_retried_is_one_task(
     charged_once(server, key, price=5)
 
 
-def test_image_generation_quick(litellm_python: Path, gateway: tuple[Server, str]) -> None:
+def test_image_generation_quick(litellm_python: LiteLLM, gateway: tuple[Server, str]) -> None:
     server, key = gateway[0], new_key(gateway)
     out = run(
         litellm_python,
@@ -221,7 +258,7 @@ def test_image_generation_quick(litellm_python: Path, gateway: tuple[Server, str
     assert len(tasks_of(server, key)) == 2
 
 
-def test_speech(litellm_python: Path, gateway: tuple[Server, str]) -> None:
+def test_speech(litellm_python: LiteLLM, gateway: tuple[Server, str]) -> None:
     server, key = gateway[0], new_key(gateway)
     out = run(
         litellm_python,
