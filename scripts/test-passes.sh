@@ -3,16 +3,17 @@
 # Most of a pass is waiting on the processes it starts (gateways, fake upstreams, a
 # browser), so two passes on two cores take little longer than one. Each pass writes to
 # its own log, printed as it ends; the exit status is non-zero when either failed.
-# Each pass spreads its test files over TEST_WORKERS processes (pytest-xdist, a file's tests
-# stay together so its module fixtures start once): the passes wait on their servers far
-# more than they compute. TEST_WORKERS=0 runs each pass in one process.
+# TEST_WORKERS=N spreads each pass's files over N processes (pytest-xdist; a file's tests stay
+# together so its module fixtures start once; the longest files start first). The default, 0,
+# runs each pass in one process: on 2 cores the two passes already keep both busy (with 2
+# workers a pass took 44 min against 40 in one process).
 # Usage: scripts/test-passes.sh PYTHON POSTGRES_URL [pytest args...]
 set -uo pipefail
 
 python=$1
 postgres=$2
 shift 2
-workers=${TEST_WORKERS:-2}
+workers=${TEST_WORKERS:-0}
 spread=()
 [ "$workers" -gt 0 ] && spread=(-n "$workers" --dist loadfile)
 logs=$(mktemp -d)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,42 @@ import httpx
 import pytest
 
 from apiinone.auth.secrets import generate_key
+from tests.support import pg
 from tests.support.server import Server, base_env
+
+# What these files check lies on the client's side of the wire or in the browser: the client
+# library and its CLI, LiteLLM's habits, the docs' examples, generated clients, the console's
+# pages as a browser runs them. Their answers come from the same queries as the tests that
+# read and write storage over HTTP (money, tasks, keys, the admin API and console, security),
+# which run on both databases; these run in the SQLite pass only.
+ONE_DATABASE = (
+    "tests/client/",
+    "tests/docs/",
+    "tests/openapi/",
+    "tests/openai_compat/test_litellm_e2e.py",
+    "tests/cli/test_user_cli.py",
+    "tests/dashboard/test_journeys.py",
+    "tests/dashboard/test_phone_browser.py",
+    "tests/dashboard/test_playground_code_browser.py",
+    "tests/dashboard/test_price_form_browser.py",
+)
+
+
+# Seconds each slower file took in a serial SQLite pass (from its --junitxml; files under 3 s
+# are left out). The longest files start first, so the processes of a pass end together.
+DURATIONS: dict[str, float] = json.loads((Path(__file__).parent / "durations.json").read_text())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest files first (a file's tests stay in their order); the PostgreSQL pass
+    leaves out the files of ONE_DATABASE."""
+    if pg.enabled():
+        keep = [i for i in items if not i.nodeid.startswith(ONE_DATABASE)]
+        if len(keep) < len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+            items[:] = keep
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
+        items.sort(key=lambda i: -DURATIONS.get(i.nodeid.split("::", 1)[0], 0.0))
 
 
 @dataclass(frozen=True)

@@ -108,10 +108,16 @@ async def test_next_due_waits_for_a_held_lease_and_the_first_delay(
     assert await next_due_at(world.db) == created
     assert await next_due_at(world.db, first_delay_ms=300) == created + 300
 
-    # schedule[0] delays the first attempt.
-    dispatcher = dispatcher_for(world.db, session, schedule=[0.3, 0.05])
+    # schedule[0] delays the first attempt (30 s: never over on a loaded machine); then the
+    # row is moved 31 s into the past instead of waiting.
+    dispatcher = dispatcher_for(world.db, session, schedule=[30.0, 0.05])
     assert await dispatcher.run_once() == 0
-    await asyncio.sleep(0.35)
+    async with world.db.write() as conn:
+        await conn.execute(
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id == delivery_id)
+            .values(next_attempt_at=now_ms() - 31_000)
+        )
     assert await dispatcher.run_once() == 1 and len(receiver.received) == 1
 
     # A lease held elsewhere is waited out, not polled in a busy loop.
