@@ -366,15 +366,18 @@ def profile_gateway(
         return None
     system.resume()
     out = out_dir / f"profile-{system.name}.txt"
-    seconds = max(5, cfg["duration"])
+    scenario = os.environ.get("PROFILE_SCENARIO", "chat")
+    # A long-stream run lasts about 10 s + the ramp, and longer while the system is saturated.
+    seconds = 20 if scenario in LONG else max(5, cfg["duration"])
     spy = subprocess.Popen(
         [str(py_spy), "record", "--format", "raw", "--rate", "200", "--duration",
          str(seconds - 1), "--pid", str(system.main.pid), "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    scenario = os.environ.get("PROFILE_SCENARIO", "chat")
     if scenario == "task-submit":
         measure_tasks(system, cfg)
+    elif scenario in LONG:
+        measure_streams(system, cfg, burst=scenario == "long-stream-burst")
     else:
         measure_wrk(system, scenario, cfg, bodies, seconds)
     spy.wait(timeout=60)
