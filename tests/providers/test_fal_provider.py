@@ -213,7 +213,7 @@ async def test_429_once_then_it_works(fake: FakeFal, ctx: ProviderContext) -> No
 async def test_a_stalled_submit_times_out_as_retryable(fake: FakeFal, ctx: ProviderContext) -> None:
     started = time.monotonic()
     outcome = await provider(fake.url, timeout=0.3).submit(job("fal:stall"), ctx)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 15  # the timeout ended it, not the fake's 30-s stall
     assert isinstance(outcome, Failed)
     assert (outcome.code, outcome.retryable) == ("upstream_unreachable", True)
 

@@ -277,7 +277,7 @@ async def test_stall_hits_the_read_timeout(fake: FakeGemini, ctx: ProviderContex
         await p.complete(chat("gemini:stall"), ctx)
     with pytest.raises(UpstreamFailure, match="Timeout"):
         await collect(p, chat("gemini:stall", stream=True), ctx)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # the timeout ended it, not the fake's 30-s stall
 
 
 async def test_midstream_error(fake: FakeGemini, ctx: ProviderContext) -> None:

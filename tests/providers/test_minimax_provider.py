@@ -222,7 +222,7 @@ async def test_a_stalled_create_times_out_as_retryable(
 ) -> None:
     started = time.monotonic()
     outcome = await provider(fake.url, timeout=0.3).submit(job("minimax:stall"), ctx)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 15  # the timeout ended it, not the fake's 30-s stall
     assert isinstance(outcome, Failed)
     assert (outcome.code, outcome.retryable) == ("upstream_unreachable", True)
 

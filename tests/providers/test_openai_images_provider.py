@@ -192,7 +192,7 @@ async def test_429_once_then_it_works(fake: FakeOpenAIImages, ctx: ProviderConte
 async def test_a_stall_times_out_as_retryable(fake: FakeOpenAIImages, ctx: ProviderContext) -> None:
     started = time.monotonic()
     outcome = await provider(fake, timeout=0.3).submit(job("openai:stall"), ctx)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 15  # the timeout ended it, not the fake's 30-s stall
     assert isinstance(outcome, Failed)
     assert (outcome.code, outcome.retryable) == ("upstream_unreachable", True)
 

@@ -122,7 +122,7 @@ async def test_a_stall_times_out_as_retryable(fake: FakeRemoveBg, ctx: ProviderC
     outcome = await provider(fake, timeout=0.3).submit(
         job("https://cdn.example.com/removebg:stall.jpg"), ctx
     )
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 15  # the timeout ended it, not the fake's 30-s stall
     assert isinstance(outcome, Failed)
     assert (outcome.code, outcome.retryable) == ("upstream_unreachable", True)
 

@@ -301,7 +301,7 @@ async def test_a_stalled_submission_times_out(fake: FakeSuno, ctx: ProviderConte
     outcome = await provider(fake.url, timeout=0.5).submit(
         job(gpt_description_prompt="suno:stall"), ctx
     )
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # the timeout ended it, not the fake's 30-s stall
     assert isinstance(outcome, Failed) and outcome.code == "upstream_unreachable"
 
 
