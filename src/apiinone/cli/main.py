@@ -118,6 +118,10 @@ def serve(
         # Thousands of streams may open within a second: a shallow accept queue would drop
         # connections (the kernel holds it to net.core.somaxconn).
         backlog=8192,
+        # Clients reuse idle connections for up to 5 s (httpx, so the openai and anthropic
+        # SDKs), 15 s (aiohttp): a server that closes them sooner races their next request,
+        # which fails as a read error. 75 s, nginx's default, outlasts them.
+        timeout_keep_alive=75,
         loop="uvloop",
         # httptools, with a deadline on request headers (header_timeout_seconds)
         http=protocol_factory(settings.header_timeout_seconds),
