@@ -16,9 +16,10 @@ from tests.support.server import Server, base_env
 
 # What these files check lies on the client's side of the wire or in the browser: the client
 # library and its CLI, LiteLLM's habits, the docs' examples, generated clients, the console's
-# pages as a browser runs them. Their answers come from the same queries as the tests that
-# read and write storage over HTTP (money, tasks, keys, the admin API and console, security),
-# which run on both databases; these run in the SQLite pass only.
+# pages as a browser runs them, a process's collector settings. Their answers come from the
+# same queries as the tests that read and write storage over HTTP (money, tasks, keys, the
+# admin API and console, security), which run on both databases; these run in the SQLite
+# pass only.
 ONE_DATABASE = (
     "tests/client/",
     "tests/docs/",
@@ -29,6 +30,7 @@ ONE_DATABASE = (
     "tests/dashboard/test_phone_browser.py",
     "tests/dashboard/test_playground_code_browser.py",
     "tests/dashboard/test_price_form_browser.py",
+    "tests/test_heap.py",
 )
 
 

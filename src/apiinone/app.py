@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from apiinone import __version__, openai_compat
+from apiinone import __version__, heap, openai_compat
 from apiinone.api.envelope import FastJSON
 from apiinone.api.errors import install_error_handlers
 from apiinone.api.fastlane import FastLane, FastLaneRoutes
@@ -90,7 +90,9 @@ class GatewayApp(FastAPI):
         return AnthropicErrors(app)  # errors on the Anthropic paths in Anthropic's shape
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, server_process: bool = False) -> FastAPI:
+    """The app; ``server_process`` when it is all its process serves (``serve``): the
+    process's collector is then tuned once it has started (:mod:`apiinone.heap`)."""
     register_settings(settings)
     fast_lane = FastLaneRoutes()
 
@@ -103,6 +105,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.gateway = gateway
         try:
             async with running_background(gateway):
+                if server_process:
+                    heap.settle()
                 yield
         finally:
             await gateway.close()
@@ -154,4 +158,4 @@ def create_app(settings: Settings) -> FastAPI:
 def factory() -> FastAPI:
     """Entry point for ``uvicorn --factory`` (each worker process reads the settings)."""
     install_log_redaction()  # uvicorn has set up its log handlers by now
-    return create_app(load_settings())
+    return create_app(load_settings(), server_process=True)
