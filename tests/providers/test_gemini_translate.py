@@ -13,7 +13,6 @@ import pytest
 from apiinone.providers.chat import ChatRequest, UpstreamFailure
 from apiinone.providers.gemini import build
 from apiinone.providers.gemini.parse import (
-    SseDecoder,
     StreamTranslator,
     decode_event,
     finish_reason,
@@ -26,6 +25,7 @@ from apiinone.providers.gemini.translate import (
     build_request,
 )
 from apiinone.providers.http import ChannelConfig
+from apiinone.providers.sse import SseDecoder
 from tests.support.openai_schema import validate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gemini"

@@ -30,7 +30,6 @@ from apiinone.providers.chat import ChatRequest, UpstreamFailure
 from apiinone.providers.http import retry_after_seconds
 
 __all__ = [
-    "SseDecoder",
     "StreamTranslator",
     "decode_event",
     "error_from",
@@ -55,7 +54,6 @@ FILTERED: Final = frozenset(
 RETRY_INFO: Final = "type.googleapis.com/google.rpc.RetryInfo"
 ERROR_INFO: Final = "type.googleapis.com/google.rpc.ErrorInfo"
 CREDENTIAL_STATUSES: Final = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED"})
-MAX_EVENT_BYTES: Final = 16 * 1024 * 1024
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
@@ -262,47 +260,6 @@ class StreamTranslator:
         chunk["choices"] = []
         chunk["usage"] = self.usage
         return [chunk]
-
-
-class SseDecoder:
-    """Incremental ``text/event-stream`` decoding: bytes in, the ``data`` of each event out."""
-
-    def __init__(self) -> None:
-        self._buffer = b""
-        self._data: list[bytes] = []
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        self._buffer += chunk
-        events: list[bytes] = []
-        while True:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                break
-            line, self._buffer = self._buffer[:end].rstrip(b"\r"), self._buffer[end + 1 :]
-            self._line(line, events)
-        if len(self._buffer) + sum(map(len, self._data)) > MAX_EVENT_BYTES:
-            raise UpstreamFailure("the provider sent a stream event that is too large")
-        return events
-
-    def close(self) -> list[bytes]:
-        events: list[bytes] = []
-        if self._buffer:
-            self._line(self._buffer.rstrip(b"\r"), events)
-            self._buffer = b""
-        self._line(b"", events)
-        return events
-
-    def _line(self, line: bytes, events: list[bytes]) -> None:
-        if not line:
-            if self._data:
-                events.append(b"\n".join(self._data))
-                self._data = []
-            return
-        if line.startswith(b":"):
-            return
-        name, _, value = line.partition(b":")
-        if name == b"data":
-            self._data.append(value[1:] if value.startswith(b" ") else value)
 
 
 def decode_event(payload: bytes) -> Any:

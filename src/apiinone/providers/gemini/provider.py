@@ -20,6 +20,7 @@ from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import ChatRequest, UpstreamFailure
 from apiinone.providers.gemini import parse, translate
 from apiinone.providers.http import ChannelConfig, HttpRequest
+from apiinone.providers.sse import SseDecoder
 from apiinone.redact import Scrubber
 
 __all__ = ["GeminiChatProvider"]
@@ -101,7 +102,7 @@ class GeminiChatProvider:
     ) -> AsyncIterator[dict[str, Any]]:
         http = translate.build_request(request, self.channel, self.options)
         translator = parse.StreamTranslator(request, created=int(time.time()))
-        decoder = parse.SseDecoder()
+        decoder = SseDecoder()
         try:
             async with self._send(http, ctx) as response:
                 if response.status != 200:

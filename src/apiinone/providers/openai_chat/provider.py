@@ -13,6 +13,7 @@ from apiinone.providers.base import ProviderContext
 from apiinone.providers.chat import OPENAI_PROPERTIES, ChatRequest, UpstreamFailure
 from apiinone.providers.http import ChannelConfig
 from apiinone.providers.openai_chat import translate
+from apiinone.providers.sse import SseDecoder
 from apiinone.redact import Scrubber
 
 __all__ = ["OpenAIChatProvider"]
@@ -74,11 +75,16 @@ class OpenAIChatProvider:
                 if response.status != 200:
                     body = self._scrub(await response.read())
                     raise translate.map_error(response.status, body, dict(response.headers))
-                async for line in response.content:
-                    item = translate.parse_stream_line(request, self._scrub(line))
-                    if item is translate.DONE:
+                decoder = SseDecoder(each_line=True)
+                while True:
+                    data = await response.content.readany()  # b"" at the end
+                    for payload in decoder.feed(data) if data else decoder.close():
+                        item = translate.parse_stream_data(request, self._scrub(payload))
+                        if item is translate.DONE:
+                            return
+                        if isinstance(item, dict):
+                            yield item
+                    if not data:
                         return
-                    if isinstance(item, dict):
-                        yield item
         except CONNECT_ERRORS as exc:
             raise UpstreamFailure(f"the provider's stream broke ({type(exc).__name__})") from exc

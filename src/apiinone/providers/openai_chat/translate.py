@@ -14,7 +14,7 @@ from apiinone.providers.chat import ChatRequest, UpstreamFailure
 from apiinone.providers.failures import retryable_status
 from apiinone.providers.http import ChannelConfig, HttpRequest
 
-__all__ = ["DONE", "build_request", "map_error", "parse_response", "parse_stream_line"]
+__all__ = ["DONE", "build_request", "map_error", "parse_response", "parse_stream_data"]
 
 DONE: Final = object()
 # Our extensions, never sent to an OpenAI-compatible upstream as they are.
@@ -63,12 +63,10 @@ def parse_response(request: ChatRequest, status: int, body: bytes) -> dict[str, 
     return result
 
 
-def parse_stream_line(request: ChatRequest, line: bytes) -> dict[str, Any] | object | None:
-    """One SSE line: a chunk, ``DONE``, or None for lines that carry nothing."""
-    line = line.strip()
-    if not line.startswith(b"data:"):
-        return None
-    payload = line[5:].strip()
+def parse_stream_data(request: ChatRequest, payload: bytes) -> dict[str, Any] | object | None:
+    """The data of one stream event: a chunk, ``DONE``, or None for data that carries
+    nothing."""
+    payload = payload.strip()
     if payload == b"[DONE]":
         return DONE
     try:
