@@ -130,7 +130,10 @@ class Settings(BaseSettings):
         "every third of it while the process lives)",
     )
     chat_keepalive_seconds: float = Field(
-        default=15.0, gt=0, description="SSE comment sent while a chat stream is silent"
+        default=15.0,
+        gt=0,
+        description="SSE comment sent while a chat stream is silent: after this many seconds "
+        "without a chunk (at most a quarter, and 1 s, later)",
     )
     responses_retention_days: float = Field(
         default=30.0,
