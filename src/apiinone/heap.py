@@ -11,8 +11,9 @@ chunks (`bench/run.py`, SQLite), its collections took 2.2 s of the process's 8.4
 So, once the process has started: the start-up heap is collected once and frozen (moved out
 of the collector's sight for good, as ``gc.freeze`` documents for long-running servers), and
 young collections run every ``YOUNG_THRESHOLD`` allocations instead of 700. The same run then
-spends about 0.4 s in the collector, and the process's CPU per stream is about a fifth lower. Cycles are still collected; a cycle that outlives a
-young collection waits a little longer for an old one.
+spends about 0.4 s in the collector, and the process's CPU per stream is about a fifth lower.
+Cycles are still collected; a cycle that outlives a young collection waits a little longer
+for an old one.
 """
 
 from __future__ import annotations

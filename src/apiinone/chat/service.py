@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
 import orjson
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from apiinone.auth.models import admit
 from apiinone.auth.principal import Principal
@@ -29,7 +29,7 @@ from apiinone.providers.chat import ChatProvider, ChatRequest, UpstreamFailure
 from apiinone.providers.concurrency import ChannelsBusy, Slot
 from apiinone.providers.registry import Channel
 from apiinone.runtime import Runtime
-from apiinone.wire import FastJSON
+from apiinone.wire import EventStream, FastJSON
 
 __all__ = ["run_chat"]
 
@@ -263,7 +263,7 @@ async def run_chat(gateway: Runtime, principal: Principal, body: Any) -> Respons
         yield final
 
     headers = _with_ignored(dict(STREAM_HEADERS), provider, body, prepared.dropped)
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return EventStream(events(), headers=headers)
 
 
 def _able(channels: list[Channel], n: Any) -> list[Channel]:

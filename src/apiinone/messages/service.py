@@ -24,7 +24,7 @@ from apiinone.messages.answer import message_id, to_message
 from apiinone.messages.request import Translated, ignored_header, to_chat
 from apiinone.messages.stream import to_events
 from apiinone.runtime import Runtime
-from apiinone.wire import FastJSON
+from apiinone.wire import EventStream, FastJSON
 
 __all__ = ["count_tokens", "run_messages"]
 
@@ -63,7 +63,7 @@ async def run_messages(gateway: Runtime, principal: Principal, body: dict[str, A
             thinking=translated.thinking,
         )
         headers.update(STREAM_HEADERS)
-        return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+        return EventStream(events, headers=headers)
     completion = orjson.loads(answer.body)
     credits = answer.headers.get("x-credits-consumed")
     if credits is not None:

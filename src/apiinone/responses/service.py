@@ -23,7 +23,7 @@ from apiinone.responses.output import finish, items_from, new_id, shell
 from apiinone.responses.request import CHAT_NAMES, Translated, to_messages, translate
 from apiinone.responses.saved import load_response, save_response
 from apiinone.runtime import Runtime
-from apiinone.wire import FastJSON
+from apiinone.wire import EventStream, FastJSON
 
 __all__ = ["run_responses"]
 
@@ -152,6 +152,4 @@ async def run_responses(
                 with contextlib.suppress(BaseException):
                     await aclose()
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={**STREAM_HEADERS, **headers}
-    )
+    return EventStream(events(), headers={**STREAM_HEADERS, **headers})

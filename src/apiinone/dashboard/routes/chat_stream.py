@@ -23,6 +23,7 @@ from apiinone.dashboard.routes.api import Writer, mode_of
 from apiinone.db.tables import ledger
 from apiinone.errors import InvalidRequest
 from apiinone.gateway import Gateway
+from apiinone.wire import EventStream
 
 router = APIRouter(prefix="/dashboard/api", include_in_schema=False)
 
@@ -75,4 +76,4 @@ async def chat(body: JSONBody, user: Writer, gateway: GatewayDep) -> Response:
             payload: dict[str, Any] = {"id": completion_id, "credits": credits}
             yield b"event: cost\ndata: " + orjson.dumps(payload) + b"\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=dict(answer.headers))
+    return EventStream(events(), headers=dict(answer.headers))
