@@ -74,6 +74,23 @@ async def test_replicas_hitting_at_once_admit_exactly_the_limit(redis_url: str) 
     assert all(s.remaining == 0 for s in states if not s.allowed)
 
 
+async def test_a_burst_larger_than_the_pool_is_decided_by_redis(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Thousands of requests at once wait for a pooled connection; none is counted in the
+    process's memory instead (the client's default pool of 100 would refuse the rest)."""
+    limiter = RateLimiter(redis_url)
+    identity = "key_burst_" + secrets.token_hex(4)
+    try:
+        with caplog.at_level(logging.WARNING, logger="apiinone.ratelimit"):
+            decisions = await asyncio.gather(*(limiter.hit(identity, 600) for _ in range(1000)))
+        assert not [r for r in caplog.records if "unreachable" in r.message]
+        assert sum(d.allowed for d in decisions) == 600
+        assert sorted(d.remaining for d in decisions if d.allowed) == list(range(600))
+    finally:
+        await limiter.close()
+
+
 async def test_reset_forgets_the_counts(redis_url: str) -> None:
     limiter = RateLimiter(redis_url)
     try:

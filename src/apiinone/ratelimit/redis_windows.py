@@ -11,6 +11,11 @@ The window index comes from the caller's clock. Replicas whose clocks differ by 
 milliseconds may count a hit at a window boundary in different windows; the limit still
 holds within that margin. Both keys of an identity share a hash tag, so the script is valid
 on a Redis Cluster too.
+
+The connections come from a blocking pool of ``MAX_CONNECTIONS``: a burst of hits (thousands
+of streams starting in the same second) waits its turn for a connection, up to the timeout,
+instead of failing over to the per-process count as soon as the client's default pool of
+100 is in use.
 """
 
 from __future__ import annotations
@@ -44,11 +49,19 @@ return {0, previous, current}
 """
 
 
+MAX_CONNECTIONS = 64
+
+
 class RedisWindows:
     def __init__(self, url: str, *, timeout: float = 0.5) -> None:
-        self._client: Any = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=max(timeout, 2.0),  # waiting for a free connection
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
         )
+        self._client: Any = redis.Redis(connection_pool=pool)
         self._hit = self._client.register_script(_HIT)
 
     async def hit(self, identity: str, limit: int, period: int, now: float) -> WindowState:
