@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,21 +33,13 @@ ONE_DATABASE = (
 )
 
 
-# Seconds each slower file took in a serial SQLite pass (from its --junitxml; files under 3 s
-# are left out). The longest files start first, so the processes of a pass end together.
-DURATIONS: dict[str, float] = json.loads((Path(__file__).parent / "durations.json").read_text())
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The longest files first (a file's tests stay in their order); the PostgreSQL pass
-    leaves out the files of ONE_DATABASE."""
+    """The PostgreSQL pass leaves out the files of ONE_DATABASE."""
     if pg.enabled():
         keep = [i for i in items if not i.nodeid.startswith(ONE_DATABASE)]
         if len(keep) < len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
             items[:] = keep
-    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
-        items.sort(key=lambda i: -DURATIONS.get(i.nodeid.split("::", 1)[0], 0.0))
 
 
 @dataclass(frozen=True)
