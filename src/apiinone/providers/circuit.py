@@ -2,16 +2,21 @@
 after a cooldown one trial request is let through (half-open), and a success closes it.
 
 State lives in this process (each replica learns for itself; a replica that has not seen
-the failures still tries the channel and opens its own circuit after N failures).
+the failures still tries the channel and opens its own circuit after N failures). A circuit
+that opens logs a warning with the last error, and one that closes again logs that too, so a
+burst of 503s has its cause in the log, not only in ``/metrics``.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = ["ChannelHealth", "CircuitBreaker", "CircuitState"]
+
+log = logging.getLogger("apiinone.providers")
 
 
 class CircuitState(StrEnum):
@@ -61,6 +66,8 @@ class CircuitBreaker:
 
     def success(self, channel: str) -> None:
         health = self.health(channel)
+        if health.state is not CircuitState.CLOSED:
+            log.warning("channel %s: circuit closed again (a request succeeded)", channel)
         health.state = CircuitState.CLOSED
         health.consecutive_failures = 0
         health.total_successes += 1
@@ -72,6 +79,14 @@ class CircuitBreaker:
         health.total_failures += 1
         health.last_error = error[:300]
         if health.state is CircuitState.HALF_OPEN or health.consecutive_failures >= self.failures:
+            if health.state is not CircuitState.OPEN:
+                log.warning(
+                    "channel %s: circuit open after %d consecutive failures, for %.0f s (last: %s)",
+                    channel,
+                    health.consecutive_failures,
+                    self.cooldown,
+                    health.last_error,
+                )
             health.state = CircuitState.OPEN
             health.opened_at = time.monotonic()
             health.trial_started = None
