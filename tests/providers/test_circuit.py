@@ -4,41 +4,63 @@ through after the cooldown, and says in the log when it opens and closes."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 
 from apiinone.providers.circuit import CircuitBreaker, CircuitState
 
 
-def test_opens_after_n_failures_and_says_why(caplog: pytest.LogCaptureFixture) -> None:
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def logged() -> Iterator[list[str]]:
+    """What the breaker logs, read at its own logger: what other tests in this process did to
+    the logging tree (root handlers, levels, loggers disabled by a logging config) is put
+    aside for the test and restored after it."""
+    logger = logging.getLogger("apiinone.providers")
+    handler = Lines()
+    saved = logger.disabled, logger.level
+    logger.disabled, logger.level = False, logging.WARNING
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+        logger.disabled, logger.level = saved
+
+
+def test_opens_after_n_failures_and_says_why(logged: list[str]) -> None:
     breaker = CircuitBreaker(failures=3, cooldown=30.0)
-    with caplog.at_level(logging.WARNING, logger="apiinone.providers"):
-        for n in range(2):
-            breaker.failure("up/chat", f"the provider's stream broke (attempt {n})")
-        assert breaker.allow("up/chat") and not caplog.records
-        breaker.failure("up/chat", "the provider's stream broke (ServerDisconnectedError)")
-        breaker.failure("up/chat", "again, while open")  # no second line for the same opening
+    for n in range(2):
+        breaker.failure("up/chat", f"the provider's stream broke (attempt {n})")
+    assert breaker.allow("up/chat") and not logged
+    breaker.failure("up/chat", "the provider's stream broke (ServerDisconnectedError)")
+    breaker.failure("up/chat", "again, while open")  # no second line for the same opening
     assert breaker.health("up/chat").state is CircuitState.OPEN
     assert not breaker.allow("up/chat")
-    opened = [r.getMessage() for r in caplog.records]
-    assert opened == [
+    assert logged == [
         "channel up/chat: circuit open after 3 consecutive failures, for 30 s "
         "(last: the provider's stream broke (ServerDisconnectedError))"
     ]
 
 
-def test_a_trial_after_the_cooldown_closes_it_and_says_so(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_a_trial_after_the_cooldown_closes_it_and_says_so(logged: list[str]) -> None:
     breaker = CircuitBreaker(failures=1, cooldown=0.0)
     breaker.failure("up/chat", "HTTP 500")
     assert breaker.allow("up/chat")  # the cooldown is over: one trial
     assert breaker.health("up/chat").state is CircuitState.HALF_OPEN
-    caplog.clear()  # the opening's line
-    with caplog.at_level(logging.WARNING, logger="apiinone.providers"):
-        breaker.success("up/chat")
-        breaker.success("up/chat")  # already closed: nothing more to say
+    breaker.success("up/chat")
+    breaker.success("up/chat")  # already closed: nothing more to say
     assert breaker.health("up/chat").state is CircuitState.CLOSED
-    assert [r.getMessage() for r in caplog.records] == [
-        "channel up/chat: circuit closed again (a request succeeded)"
+    assert logged == [
+        "channel up/chat: circuit open after 1 consecutive failures, for 0 s (last: HTTP 500)",
+        "channel up/chat: circuit closed again (a request succeeded)",
     ]
