@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from apiinone.providers import circuit
 from apiinone.providers.circuit import CircuitBreaker, CircuitState
 
 
@@ -25,7 +26,7 @@ def logged() -> Iterator[list[str]]:
     """What the breaker logs, read at its own logger: what other tests in this process did to
     the logging tree (root handlers, levels, loggers disabled by a logging config) is put
     aside for the test and restored after it."""
-    logger = logging.getLogger("apiinone.providers")
+    logger = circuit.log
     handler = Lines()
     saved = logger.disabled, logger.level
     logger.disabled, logger.level = False, logging.WARNING

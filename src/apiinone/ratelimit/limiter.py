@@ -53,9 +53,11 @@ class RateDecision:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis_url: str | None = None, *, timeout: float = 0.5) -> None:
+        """``timeout``: how long a hit may wait on Redis (connect, answer) before this
+        process counts it alone."""
         self._local = LocalWindows()
-        self._shared = RedisWindows(redis_url) if redis_url else None
+        self._shared = RedisWindows(redis_url, timeout=timeout) if redis_url else None
         self._shared_down_until = 0.0
 
     async def hit(self, identity: str, per_minute: int) -> RateDecision:
