@@ -22,17 +22,23 @@ version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
 if ! pg_lsclusters -h | grep -q "^$version main"; then
   $SUDO pg_createcluster "$version" main >/dev/null
 fi
+# A cluster stopped hard replays and fsyncs its whole data directory before it listens,
+# which can take minutes on a slow disk: wait up to 15 min rather than pg_ctl's 60 s.
 if ! pg_lsclusters -h | grep -q "^$version main .* online"; then
-  $SUDO pg_ctlcluster "$version" main start
+  $SUDO pg_ctlcluster "$version" main start -- -t 900
 fi
 as_postgres() { $SUDO runuser -u postgres -- "$@"; }
 current="$(as_postgres psql -tAqc 'SHOW max_connections')"
 if [ "$current" -lt 400 ]; then
   as_postgres psql -qc "ALTER SYSTEM SET max_connections = 400"
-  $SUDO pg_ctlcluster "$version" main restart
+  $SUDO pg_ctlcluster "$version" main restart -- -t 900
 fi
 as_postgres psql -tAqc "SELECT 1 FROM pg_roles WHERE rolname = 'apiinone'" | grep -q 1 \
   || as_postgres psql -qc "CREATE ROLE apiinone LOGIN CREATEDB PASSWORD 'apiinone'"
 as_postgres psql -tAqc "SELECT 1 FROM pg_database WHERE datname = 'apiinone'" | grep -q 1 \
   || as_postgres psql -qc "CREATE DATABASE apiinone OWNER apiinone"
+# Each suite pass drops the databases it made (tests/support/pg.py); a pass that was killed
+# cannot, so what such passes left (named t_...) goes before the next one starts.
+as_postgres psql -tAqc "SELECT datname FROM pg_database WHERE datname LIKE 't\_%'" \
+  | while read -r stale; do as_postgres psql -qc "DROP DATABASE IF EXISTS \"$stale\" WITH (FORCE)"; done
 echo "services ready: PostgreSQL $version on 127.0.0.1:5432, redis-server, curl, chromium"

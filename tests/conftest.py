@@ -42,6 +42,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = keep
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The PostgreSQL pass drops the databases it made, so runs do not fill the server."""
+    if pg.enabled():
+        pg.drop_made()
+
+
 @dataclass(frozen=True)
 class Account:
     id: str

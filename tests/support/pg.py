@@ -61,6 +61,35 @@ def database_for(data_dir: Path) -> str:
     return f"postgresql+asyncpg://{parts.netloc}/{name}"
 
 
+def drop_made() -> None:
+    """Drop every database this process made (the pass's end; ~0.2 s each on this server)."""
+    if not _MADE:
+        return
+    parts = urlsplit(ADMIN_URL)
+    script = "".join(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);\n' for name in sorted(_MADE))
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            "-d",
+            parts.path.lstrip("/"),
+            "-qf",
+            "-",
+        ],
+        input=script,
+        env={**os.environ, "PGPASSWORD": parts.password or ""},
+        capture_output=True,
+        text=True,
+        timeout=30 + len(_MADE),
+    )
+    _MADE.clear()
+
+
 def dump(data_dir: Path) -> bytes:
     """Everything stored in that database, as text (to search for leaked secrets)."""
     name = database_for(data_dir).rsplit("/", 1)[1]
