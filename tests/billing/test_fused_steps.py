@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -261,6 +261,25 @@ def test_fused_and_portable_steps_write_the_same_books(tmp_path: Path) -> None:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(SCRIPTS)
+    # One script that reaches every kind of outcome, whatever the generated ones reach: a
+    # capture over its hold (ValueError), a second settlement (False), a hold over the key's
+    # cap (PermissionDenied) and over the balance (InsufficientCredits), and a batch of holds
+    # (alike, so their fused first statements are pipelined on PostgreSQL).
+    @example(
+        (
+            50,
+            5,
+            [
+                ("hold", 10, None, False),
+                ("settle", 0, "over"),
+                ("settle", 0, "all"),
+                ("settle", 0, "all"),
+                ("hold", 10, None, True),
+                ("hold", 60, None, False),
+                (("hold", 5, None, False), ("hold", 3, None, False), ("hold", 4, None, False)),
+            ],
+        )
+    )
     def check(script: tuple[int, int | None, list[Any]]) -> None:
         balance, cap, steps = script
 
