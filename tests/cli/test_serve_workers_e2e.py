@@ -20,6 +20,7 @@ from apiinone.billing.holds import CHAT_HOLD_PREFIX
 from apiinone.db.engine import Database
 from apiinone.db.tables import hold_leases, holds
 from tests.support import pg
+from tests.support.clock import start_inside_one_window
 from tests.support.redis_server import redis_on_loopback
 from tests.support.server import BIN, base_env, free_port
 
@@ -148,10 +149,9 @@ def test_two_workers_share_rate_limits_and_serve_chats(two_workers: tuple[str, s
         assert granted.status_code == 200, granted.text
         key = admin.post("/api/v1/keys", json={"name": "shared"}).json()["data"]["key"]
     # Limits are sliding windows over wall-clock minutes: a burst that crossed into the next
-    # minute would be allowed a share more. Start at the beginning of a minute.
-    into = time.time() % 60
-    if into > 10:
-        time.sleep(60 - into + 0.2)
+    # minute would be allowed a share more. Start where the burst ends inside this minute
+    # (the key is new: the minute before counted nothing).
+    start_inside_one_window(30)
     codes = asyncio.run(burst(url, key))
     # One limit for the key across both processes, not one per process.
     assert codes == Counter({200: PER_MINUTE, 429: BURST - PER_MINUTE})
