@@ -17,28 +17,29 @@ def enabled() -> bool:
     return bool(ADMIN_URL)
 
 
-def _psql(sql: str, database: str | None = None) -> str:
+def _client(program: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """``program`` (psql, pg_dump) with the admin URL's server and user, and its password."""
     parts = urlsplit(ADMIN_URL)
-    env = {**os.environ, "PGPASSWORD": parts.password or ""}
-    result = subprocess.run(
-        [
-            "psql",
-            "-h",
-            parts.hostname or "127.0.0.1",
-            "-p",
-            str(parts.port or 5432),
-            "-U",
-            parts.username or "postgres",
-            "-d",
-            database or parts.path.lstrip("/"),
-            "-tAqc",
-            sql,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    command = [
+        program,
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 5432),
+        "-U",
+        parts.username or "postgres",
+        *args,
+    ]
+    return command, {**os.environ, "PGPASSWORD": parts.password or ""}
+
+
+def _admin_database() -> str:
+    return urlsplit(ADMIN_URL).path.lstrip("/")
+
+
+def _psql(sql: str, database: str | None = None) -> str:
+    command, env = _client("psql", "-d", database or _admin_database(), "-tAqc", sql)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         raise RuntimeError(f"psql failed: {result.stderr}")
     return result.stdout
@@ -65,27 +66,10 @@ def drop_made() -> None:
     """Drop every database this process made (the pass's end; ~0.2 s each on this server)."""
     if not _MADE:
         return
-    parts = urlsplit(ADMIN_URL)
     script = "".join(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);\n' for name in sorted(_MADE))
+    command, env = _client("psql", "-d", _admin_database(), "-qf", "-")
     subprocess.run(
-        [
-            "psql",
-            "-h",
-            parts.hostname or "127.0.0.1",
-            "-p",
-            str(parts.port or 5432),
-            "-U",
-            parts.username or "postgres",
-            "-d",
-            parts.path.lstrip("/"),
-            "-qf",
-            "-",
-        ],
-        input=script,
-        env={**os.environ, "PGPASSWORD": parts.password or ""},
-        capture_output=True,
-        text=True,
-        timeout=30 + len(_MADE),
+        command, input=script, env=env, capture_output=True, text=True, timeout=30 + len(_MADE)
     )
     _MADE.clear()
 
@@ -93,22 +77,5 @@ def drop_made() -> None:
 def dump(data_dir: Path) -> bytes:
     """Everything stored in that database, as text (to search for leaked secrets)."""
     name = database_for(data_dir).rsplit("/", 1)[1]
-    parts = urlsplit(ADMIN_URL)
-    result = subprocess.run(
-        [
-            "pg_dump",
-            "-h",
-            parts.hostname or "127.0.0.1",
-            "-p",
-            str(parts.port or 5432),
-            "-U",
-            parts.username or "postgres",
-            "--data-only",
-            name,
-        ],
-        env={**os.environ, "PGPASSWORD": parts.password or ""},
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout
+    command, env = _client("pg_dump", "--data-only", name)
+    return subprocess.run(command, env=env, capture_output=True, timeout=60, check=True).stdout
