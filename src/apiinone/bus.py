@@ -16,8 +16,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import redis.asyncio as redis
+if TYPE_CHECKING:
+    import redis.asyncio as redis
 
 __all__ = ["Bus"]
 
@@ -28,11 +30,15 @@ Handler = Callable[[str, str], None]
 
 class Bus:
     def __init__(self, redis_url: str | None) -> None:
-        self._client = (
-            redis.Redis.from_url(redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
-            if redis_url
-            else None
-        )
+        self._client: redis.Redis | None = None
+        self._errors: tuple[type[Exception], ...] = (OSError,)
+        if redis_url:  # imported only then: a tenth of a second of every start without it
+            import redis.asyncio as redis
+
+            self._client = redis.Redis.from_url(
+                redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
+            )
+            self._errors = (redis.RedisError, OSError)
 
     @property
     def shared(self) -> bool:
@@ -43,7 +49,7 @@ class Bus:
             return
         try:
             await self._client.publish(CHANNEL, f"{kind}:{value}")
-        except (redis.RedisError, OSError) as exc:
+        except self._errors as exc:
             log.warning("bus publish failed (%s); other processes catch up by polling", exc)
 
     async def listen(self, stop: asyncio.Event, handle: Handler) -> None:
@@ -59,7 +65,7 @@ class Bus:
                     if message and isinstance(message.get("data"), bytes):
                         kind, _, value = message["data"].decode().partition(":")
                         handle(kind, value)
-            except (redis.RedisError, OSError) as exc:
+            except self._errors as exc:
                 log.warning("bus connection lost (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1.0)
             finally:

@@ -18,9 +18,12 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from apiinone.ratelimit.redis_windows import RedisWindows
 from apiinone.ratelimit.windows import LocalWindows, WindowState
+
+if TYPE_CHECKING:
+    from apiinone.ratelimit.redis_windows import RedisWindows
 
 __all__ = ["RateDecision", "RateLimiter"]
 
@@ -57,7 +60,11 @@ class RateLimiter:
         """``timeout``: how long a hit may wait on Redis (connect, answer) before this
         process counts it alone."""
         self._local = LocalWindows()
-        self._shared = RedisWindows(redis_url, timeout=timeout) if redis_url else None
+        self._shared: RedisWindows | None = None
+        if redis_url:  # imported only then (redis-py): a tenth of a second of every start
+            from apiinone.ratelimit.redis_windows import RedisWindows
+
+            self._shared = RedisWindows(redis_url, timeout=timeout)
         self._shared_down_until = 0.0
 
     async def hit(self, identity: str, per_minute: int) -> RateDecision:
