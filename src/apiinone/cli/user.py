@@ -30,8 +30,6 @@ from apiinone.cli.user_support import (
     print_json,
     run_task,
 )
-from apiinone.client import Client
-from apiinone.client.config import config_path, normalize_base_url, save_config
 
 __all__ = ["register"]
 
@@ -58,6 +56,9 @@ def login(
     ],
 ) -> None:
     """Check a key against a gateway and store both for the other commands (mode 0600)."""
+    from apiinone.client import Client
+    from apiinone.client.config import normalize_base_url, save_config
+
     url = normalize_base_url(base_url)
     with Client(api_key=key, base_url=url) as api:
         account = api.account.get()
@@ -72,6 +73,8 @@ def login(
 @handle_errors
 def logout() -> None:
     """Forget the stored key."""
+    from apiinone.client.config import config_path
+
     path = config_path()
     path.unlink(missing_ok=True)
     out.print(f"removed {path}", markup=False)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from apiinone.cli.user_support import JsonOption, client, err, handle_errors, out, print_json
-from apiinone.client import Client
+
+if TYPE_CHECKING:
+    from apiinone.client import Client
 
 __all__ = ["chat"]
 

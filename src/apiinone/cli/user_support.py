@@ -7,13 +7,15 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
-from apiinone.client import APIInOneError, APIStatusError, Client, Task
-from apiinone.client._base import result_name
+# The client (httpx) is imported when a user command runs, not when the command line is
+# built: `apiinone serve` and the operator commands never use it.
+if TYPE_CHECKING:
+    from apiinone.client import Client, Task
 
 __all__ = [
     "AllOption",
@@ -79,6 +81,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from apiinone.client import APIInOneError, APIStatusError
+
         try:
             return func(*args, **kwargs)
         except APIStatusError as exc:
@@ -95,6 +99,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def client() -> Client:
     """A client from ``APIINONE_API_KEY`` / ``APIINONE_BASE_URL`` or the login file."""
+    from apiinone.client import Client
+
     return Client()
 
 
@@ -140,6 +146,8 @@ def _destination(task: Task, output: Path | None, save_all: bool) -> Path:
         return output
     if save_all:
         return Path(".")
+    from apiinone.client._base import result_name
+
     name = result_name(task.response[0]) if task.response else ""
     return Path(task.id + Path(name).suffix)
 
