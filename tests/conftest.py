@@ -30,6 +30,7 @@ ONE_DATABASE = (
     "tests/dashboard/test_playground_code_browser.py",
     "tests/dashboard/test_price_form_browser.py",
     "tests/test_heap.py",
+    "tests/test_start_imports.py",
 )
 
 
