@@ -1,5 +1,5 @@
 """The circuit breaker per channel: opens after N consecutive failures, lets one trial
-through after the cooldown, and says in the log when it opens and closes."""
+through after the cooldown, and says in the log when it opens (a warning) and closes (news)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from apiinone.providers.circuit import CircuitBreaker, CircuitState
 
 class Lines(logging.Handler):
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+        self.lines.append(f"{record.levelname} {record.getMessage()}")
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def logged() -> Iterator[list[str]]:
     logger = circuit.log
     handler = Lines()
     saved = logger.disabled, logger.level
-    logger.disabled, logger.level = False, logging.WARNING
+    logger.disabled, logger.level = False, logging.INFO
     logger.addHandler(handler)
     try:
         yield handler.lines
@@ -48,7 +48,7 @@ def test_opens_after_n_failures_and_says_why(logged: list[str]) -> None:
     assert breaker.health("up/chat").state is CircuitState.OPEN
     assert not breaker.allow("up/chat")
     assert logged == [
-        "channel up/chat: circuit open after 3 consecutive failures, for 30 s "
+        "WARNING channel up/chat: circuit open after 3 consecutive failures, for 30 s "
         "(last: the provider's stream broke (ServerDisconnectedError))"
     ]
 
@@ -62,6 +62,6 @@ def test_a_trial_after_the_cooldown_closes_it_and_says_so(logged: list[str]) -> 
     breaker.success("up/chat")  # already closed: nothing more to say
     assert breaker.health("up/chat").state is CircuitState.CLOSED
     assert logged == [
-        "channel up/chat: circuit open after 1 consecutive failures, for 0 s (last: HTTP 500)",
-        "channel up/chat: circuit closed again (a request succeeded)",
+        "WARNING channel up/chat: circuit open after 1 consecutive failures, for 0 s (last: HTTP 500)",
+        "INFO channel up/chat: circuit closed again (a request succeeded)",
     ]

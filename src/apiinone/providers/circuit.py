@@ -67,7 +67,7 @@ class CircuitBreaker:
     def success(self, channel: str) -> None:
         health = self.health(channel)
         if health.state is not CircuitState.CLOSED:
-            log.warning("channel %s: circuit closed again (a request succeeded)", channel)
+            log.info("channel %s: circuit closed again (a request succeeded)", channel)
         health.state = CircuitState.CLOSED
         health.consecutive_failures = 0
         health.total_successes += 1
