@@ -7,6 +7,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -205,3 +207,68 @@ async def test_keepalive_comments_flow_while_the_upstream_is_silent(
         if x.startswith("data: {")
     )
     assert content.strip() == "Echo: a b c d fake:pause"
+
+
+async def _http_chunks(server: Server, key: str, path: str, body: dict[str, Any]) -> list[bytes]:
+    """The answer's body as the HTTP chunks it was written in (one chunk per write)."""
+    address = urlsplit(server.url)
+    reader, writer = await asyncio.open_connection(address.hostname, address.port)
+    payload = orjson.dumps(body)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: {address.netloc}\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + payload
+    )
+    raw = await asyncio.wait_for(reader.read(-1), 30)
+    writer.close()
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"transfer-encoding: chunked" in head.lower()
+    chunks = []
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        chunks.append(rest[:size])
+        rest = rest[size + 2 :]
+    assert chunks[-1] == b""  # the last chunk closes the body
+    return chunks[:-1]
+
+
+async def test_events_ready_at_once_go_out_in_one_write(
+    upstream: tuple[FakeOpenAI, Server, str],
+) -> None:
+    """A provider that sends its whole stream at once: the chat surface writes the events it
+    has in hand together (the first alone, as soon as it is there), byte for byte the events
+    the provider gave; the Messages surface, which translates event by event, is unchanged."""
+    _, server, key = upstream
+    words = "fake:together " + " ".join(f"w{i}" for i in range(12))
+    messages = [{"role": "user", "content": words}]
+    chunks = await _http_chunks(
+        server,
+        key,
+        "/v1/chat/completions",
+        {"model": "gemini", "stream": True, "messages": messages},
+    )
+    events = b"".join(chunks).split(b"\n\n")
+    assert events[-1] == b"" and events[-2] == b"data: [DONE]"
+    parsed = [orjson.loads(e[len(b"data: ") :]) for e in events[:-2]]
+    assert parsed[0]["choices"][0]["delta"]["role"] == "assistant"
+    content = "".join(p["choices"][0]["delta"].get("content") or "" for p in parsed)
+    assert content.strip() == f"Echo: {words}"
+    assert len(parsed) == 16  # the role, 14 words, the finish
+    assert chunks[0].count(b"\n\n") == 1  # the first event did not wait for the others
+    assert len(chunks) <= 3  # 17 events in at most three writes
+
+    anthropic = await _http_chunks(
+        server,
+        key,
+        "/v1/messages",
+        {"model": "gemini", "stream": True, "max_tokens": 200, "messages": messages},
+    )
+    names = [
+        line[len(b"event: ") :]
+        for line in b"".join(anthropic).split(b"\n")
+        if line.startswith(b"event: ")
+    ]
+    assert names[0] == b"message_start" and names[-1] == b"message_stop"
+    assert names.count(b"content_block_delta") == 14

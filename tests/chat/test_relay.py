@@ -1,5 +1,6 @@
 """The relay between an upstream stream and the client: chunks in order, IDLE while the
-upstream is silent, and one shared timer for every waiting reader."""
+upstream is silent, what is at hand without waiting, and one shared timer for every waiting
+reader."""
 
 from __future__ import annotations
 
@@ -40,6 +41,20 @@ async def test_an_upstream_error_comes_after_the_chunks_before_it() -> None:
     assert [await relay.next(5), await relay.next(5)] == [{"n": 1}, {"n": 2}]
     with pytest.raises(UpstreamFailure, match="broke"):
         await relay.next(5)
+
+
+async def test_ready_gives_what_is_at_hand_without_waiting() -> None:
+    gate = asyncio.Event()
+    relay = Relay(upstream(gate, fail=True))
+    assert relay.ready() is None  # the reading task has not run yet
+    assert await relay.next(5) == {"n": 1}
+    assert relay.ready() is None  # the upstream is silent: nothing at hand, nobody waits
+    assert len(IdleWatch.of(asyncio.get_running_loop())) == 0
+    gate.set()
+    await asyncio.sleep(0.01)  # the second chunk and the error arrive together
+    assert relay.ready() == {"n": 2}
+    with pytest.raises(UpstreamFailure, match="broke"):
+        relay.ready()
 
 
 async def test_many_waiting_readers_share_one_watch_and_leave_it_empty() -> None:

@@ -10,6 +10,7 @@ by words in the last message:
 - ``fake:500`` / ``fake:429`` / ``fake:400``  answer with that status and an OpenAI error body
 - ``fake:stall``     send nothing for 20 s
 - ``fake:pause``     go silent for 2 s after the third chunk
+- ``fake:together``  send the whole stream in one write (as a provider that buffers does)
 
 It records every request (``.requests``) and when a streaming client went away
 (``.disconnects``: monotonic times).
@@ -136,13 +137,21 @@ class FakeOpenAI:
             }
             return b"data: " + orjson.dumps(data) + b"\n\n"
 
+        held: list[bytes] | None = [] if "fake:together" in last else None
+
+        async def write(data: bytes) -> None:
+            if held is None:
+                await response.write(data)
+            else:
+                held.append(data)
+
         try:
             if "fake:stall" in last:
                 await asyncio.sleep(20)
-            await response.write(chunk({"role": "assistant", "content": ""}))
+            await write(chunk({"role": "assistant", "content": ""}))
             for index, word in enumerate(words):
                 if "fake:midstream" in last and index == 3:
-                    await response.write(
+                    await write(
                         b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n'
                     )
                     return response
@@ -150,8 +159,8 @@ class FakeOpenAI:
                     await asyncio.sleep(0.1)
                 if "fake:pause" in last and index == 2:
                     await asyncio.sleep(2.0)
-                await response.write(chunk({"content": word + " "}))
-            await response.write(chunk({}, "stop"))
+                await write(chunk({"content": word + " "}))
+            await write(chunk({}, "stop"))
             if (body.get("stream_options") or {}).get("include_usage"):
                 usage = {
                     "id": "chatcmpl-fake",
@@ -165,8 +174,10 @@ class FakeOpenAI:
                         "total_tokens": 11 + len(words),
                     },
                 }
-                await response.write(b"data: " + orjson.dumps(usage) + b"\n\n")
-            await response.write(b"data: [DONE]\n\n")
+                await write(b"data: " + orjson.dumps(usage) + b"\n\n")
+            await write(b"data: [DONE]\n\n")
+            if held is not None:
+                await response.write(b"".join(held))
             self.finished_streams += 1
         except (ConnectionResetError, asyncio.CancelledError):
             self.disconnects.append(time.monotonic())

@@ -122,6 +122,14 @@ class Relay:
             finally:
                 self._watch.discard(self)
                 self._waiter = None
+        item = self.ready()
+        return IDLE if item is None else item
+
+    def ready(self) -> dict[str, Any] | object | None:
+        """The next chunk or ``END`` when one is at hand now, without waiting; else None.
+
+        An error the upstream stream raised is raised here, after the chunks before it.
+        """
         if self._items:
             item = self._items.popleft()
             if self._space is not None and not self._space.done():
@@ -131,7 +139,7 @@ class Relay:
             if self._error is not None:
                 raise self._error
             return END
-        return IDLE
+        return None
 
     async def stop(self) -> None:
         """Stop reading (the client went away); waits for the reading task to end."""

@@ -37,7 +37,7 @@ CHAT_BODY = openai_body("CreateChatCompletionRequest")
     openapi_extra=CHAT_BODY,
 )
 async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
-    return await run_chat(gateway, principal, body)
+    return await run_chat(gateway, principal, body, coalesce=True)
 
 
 @fast_lane
@@ -48,4 +48,4 @@ async def chat_native(body: JSONBody, principal: CurrentPrincipal, gateway: Gate
     openapi_extra=CHAT_BODY,
 )
 async def chat_openai(body: JSONBody, principal: CurrentPrincipal, gateway: GatewayDep) -> Response:
-    return await run_chat(gateway, principal, body)
+    return await run_chat(gateway, principal, body, coalesce=True)
