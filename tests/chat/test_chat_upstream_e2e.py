@@ -11,11 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import openai
 import orjson
 import pytest
 
 from apiinone.catalog import chat_cost, estimate_prompt_tokens, load_catalog
 from tests.fakes.openai_chat import FakeOpenAI
+from tests.support.openai_schema import validate
 from tests.support.openai_upstream import openai_upstream
 from tests.support.server import Server
 
@@ -258,6 +260,19 @@ async def test_events_ready_at_once_go_out_in_one_write(
     assert len(parsed) == 16  # the role, 14 words, the finish
     assert chunks[0].count(b"\n\n") == 1  # the first event did not wait for the others
     assert len(chunks) <= 3  # 17 events in at most three writes
+    for chunk in parsed:
+        validate("CreateChatCompletionStreamResponse", chunk)
+
+    sdk = openai.AsyncOpenAI(api_key=key, base_url=server.url + "/v1", max_retries=0)
+    async with sdk:
+        stream = await sdk.chat.completions.create(
+            model="gemini",
+            messages=messages,
+            stream=True,
+        )
+        read = [chunk async for chunk in stream]
+    assert len(read) == 16  # the SDK splits the joined writes into the same events
+    assert "".join(c.choices[0].delta.content or "" for c in read).strip() == f"Echo: {words}"
 
     anthropic = await _http_chunks(
         server,
